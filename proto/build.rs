@@ -1,0 +1,23 @@
+//! Compiles the .proto files with protox (a protobuf compiler in pure Rust),
+//! so a fresh machine builds with `cargo` alone: no system `protoc`.
+
+use std::path::PathBuf;
+
+const PROTOS: &[&str] = &[
+    "partnership/common/v1/common.proto",
+    "partnership/intake/v1/intake.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    let mut compiler = protox::Compiler::new(["."])?;
+    compiler.include_imports(true).include_source_info(true);
+    compiler.open_files(PROTOS)?;
+    // Server reflection serves this set, comments included, so that
+    // `grpcurl describe` shows the documentation written in the protos.
+    std::fs::write(out_dir.join("partnership_descriptor.bin"), compiler.encode_file_descriptor_set())?;
+    tonic_prost_build::configure().compile_fds(compiler.file_descriptor_set())?;
+    println!("cargo:rerun-if-changed=partnership");
+    println!("cargo:rerun-if-changed=google");
+    Ok(())
+}

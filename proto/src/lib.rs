@@ -1,0 +1,33 @@
+//! The partnership suite's protobuf APIs: one package per service
+//! (`partnership.<service>.v1`), common types, and `google.type.Date`.
+//!
+//! The code is generated at build time from the `.proto` files next to this
+//! crate; the module tree mirrors the protobuf packages so cross-package
+//! references resolve.
+
+pub mod google {
+    pub mod r#type {
+        include!(concat!(env!("OUT_DIR"), "/google.r#type.rs"));
+    }
+}
+
+pub mod partnership {
+    pub mod common {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.common.v1.rs"));
+        }
+    }
+    pub mod intake {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.intake.v1.rs"));
+        }
+    }
+}
+
+pub use partnership::common::v1 as common;
+pub use partnership::intake::v1 as intake;
+
+/// The encoded `FileDescriptorSet` of every partnership proto (and the
+/// types they import), for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/partnership_descriptor.bin"));

@@ -1,0 +1,752 @@
+//! The gRPC face of intake: decodes requests into domain types (collecting
+//! every bad field), calls the operations, encodes the answers. No rules
+//! live here beyond "which field is required".
+
+use std::pin::Pin;
+
+use chrono::{DateTime, NaiveDate};
+use futures::Stream;
+use partnership_platform::{ServiceError, Violations, dates};
+use partnership_proto::common as cpb;
+use partnership_proto::intake as pb;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::Intake;
+use crate::candidates::NewCandidate;
+use crate::domain::bsn::Bsn;
+use crate::domain::cohort::{Breakdown, Share};
+use crate::domain::reference::{Area, Municipality, Scope};
+use crate::domain::registration::{RegistrationKind, VoortrajectKind};
+use crate::domain::status::{RegistrationStatus, StatusChange, StatusGroup, TerugmeldingReason};
+use crate::import::{ImportOutcome, ImportedRegistration, MAX_BATCH};
+use crate::pluspakket::NewPluspakket;
+use crate::registrations::{Correction, NewRegistration, NewStatus, RegistrationView};
+use crate::store::{CandidateRow, EntryRow, PluspakketFilter, PluspakketRow, RegistrationFilter};
+
+/// Page size when a list request leaves it unset, and the most allowed.
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
+pub struct IntakeApi {
+    intake: Intake,
+}
+
+impl IntakeApi {
+    pub fn new(intake: Intake) -> Self {
+        Self { intake }
+    }
+}
+
+type ApiResult<T> = Result<Response<T>, Status>;
+
+fn reply<T>(result: Result<T, ServiceError>) -> ApiResult<T> {
+    result.map(Response::new).map_err(Status::from)
+}
+
+#[tonic::async_trait]
+impl pb::intake_service_server::IntakeService for IntakeApi {
+    async fn get_municipality(&self, request: Request<pb::GetMunicipalityRequest>) -> ApiResult<pb::Municipality> {
+        let req = request.into_inner();
+        reply((|| {
+            let as_of = dates::optional("as_of", req.as_of.as_ref())?;
+            let reference = &self.intake.reference;
+            let m = match as_of {
+                Some(date) => reference.municipality_on(&req.code, date),
+                None => reference.municipality(&req.code),
+            }
+            .map_err(|e| match as_of {
+                Some(_) if reference.municipality(&req.code).is_ok() => {
+                    ServiceError::precondition("as_of", format!("municipalities/{}", req.code), e.to_string())
+                }
+                _ => ServiceError::invalid("code", e.to_string()),
+            })?;
+            Ok(municipality_to_proto(&self.intake, m, as_of))
+        })())
+    }
+
+    async fn list_municipalities(
+        &self,
+        request: Request<pb::ListMunicipalitiesRequest>,
+    ) -> ApiResult<pb::ListMunicipalitiesResponse> {
+        let req = request.into_inner();
+        reply((|| {
+            let as_of = dates::optional("as_of", req.as_of.as_ref())?;
+            let reference = &self.intake.reference;
+            let list: Vec<&Municipality> = match as_of {
+                Some(date) => reference.municipalities_on(date),
+                None => reference.municipalities.iter().collect(),
+            };
+            let municipalities = list.into_iter().map(|m| municipality_to_proto(&self.intake, m, as_of)).collect();
+            Ok(pb::ListMunicipalitiesResponse { municipalities })
+        })())
+    }
+
+    async fn list_areas(&self, request: Request<pb::ListAreasRequest>) -> ApiResult<pb::ListAreasResponse> {
+        let req = request.into_inner();
+        reply((|| {
+            let date = dates::optional("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today);
+            let areas = self.intake.reference.areas.iter().map(|a| area_to_proto(&self.intake, a, date)).collect();
+            Ok(pb::ListAreasResponse { areas })
+        })())
+    }
+
+    async fn create_candidate(&self, request: Request<pb::CreateCandidateRequest>) -> ApiResult<pb::Candidate> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let bsn = v.check(bsn("bsn", &req.bsn));
+        let birth_date = v.check(dates::required_past("birth_date", req.birth_date.as_ref()));
+        let municipality = v.check(required("municipality_code", &req.municipality_code));
+        v.finish()?;
+        let (Some(bsn), Some(birth_date), Some(municipality_code)) = (bsn, birth_date, municipality) else {
+            unreachable!("checked by finish")
+        };
+        let new = NewCandidate { request_id: optional(req.request_id), bsn, birth_date, municipality_code };
+        reply(self.intake.create_candidate(new).await.map(|c| candidate_to_proto(&c)))
+    }
+
+    async fn get_candidate(&self, request: Request<pb::GetCandidateRequest>) -> ApiResult<pb::Candidate> {
+        let id = required("id", &request.into_inner().id)?;
+        reply(self.intake.candidate(&id).await.map(|c| candidate_to_proto(&c)))
+    }
+
+    async fn resolve_candidate(&self, request: Request<pb::ResolveCandidateRequest>) -> ApiResult<pb::Candidate> {
+        let bsn = bsn("bsn", &request.into_inner().bsn)?;
+        reply(self.intake.resolve_candidate(&bsn).await.map(|c| candidate_to_proto(&c)))
+    }
+
+    async fn create_registration(&self, request: Request<pb::CreateRegistrationRequest>) -> ApiResult<pb::Registration> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let candidate_id = v.check(required("candidate_id", &req.candidate_id));
+        let municipality = v.check(required("municipality_code", &req.municipality_code));
+        let kind = v.check(kind_from_proto("kind", req.kind));
+        let voortraject = v.check(voortraject_from_proto("voortraject_kind", req.voortraject_kind));
+        let date = v.check(dates::required_past("registration_date", req.registration_date.as_ref()));
+        v.finish()?;
+        let (Some(candidate_id), Some(municipality_code), Some(kind), Some(voortraject_kind), Some(registration_date)) =
+            (candidate_id, municipality, kind, voortraject, date)
+        else {
+            unreachable!("checked by finish")
+        };
+        let new = NewRegistration {
+            request_id: optional(req.request_id),
+            candidate_id,
+            municipality_code,
+            kind,
+            voortraject_kind,
+            registration_date,
+        };
+        reply(self.intake.create_registration(new).await.map(|r| registration_to_proto(&r)))
+    }
+
+    async fn get_registration(&self, request: Request<pb::GetRegistrationRequest>) -> ApiResult<pb::Registration> {
+        let id = required("id", &request.into_inner().id)?;
+        reply(self.intake.registration(&id).await.map(|r| registration_to_proto(&r)))
+    }
+
+    async fn list_registrations(
+        &self,
+        request: Request<pb::ListRegistrationsRequest>,
+    ) -> ApiResult<pb::ListRegistrationsResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let limit = v.check(page_size(req.page_size));
+        let after = v.check(page_token(&req.page_token));
+        let codes = v.check(municipality_filter(&self.intake, "municipality_code", &req.municipality_code));
+        let years = v.check(year_filter("cohort_year", req.cohort_year));
+        let status = v.check(optional_status("status", req.status));
+        let as_of = v.check(dates::optional("status_as_of", req.status_as_of.as_ref()));
+        v.finish()?;
+        let (Some(limit), Some(after), Some(codes), Some(years), Some(status), Some(as_of)) =
+            (limit, after, codes, years, status, as_of)
+        else {
+            unreachable!("checked by finish")
+        };
+        let filter = RegistrationFilter {
+            municipality_codes: codes,
+            registered_from: years.map(|y| y.0),
+            registered_to: years.map(|y| y.1),
+            status_on: status.map(|s| (s, as_of.unwrap_or_else(dates::today))),
+            candidate_id: optional(req.candidate_id),
+            after,
+        };
+        let mut found = self.intake.list_registrations(&filter, limit + 1).await?;
+        let next_page_token = next_token(&mut found, limit, |r| (r.row.registration_date, r.row.id.clone()));
+        let registrations = found.iter().map(registration_to_proto).collect();
+        Ok(Response::new(pb::ListRegistrationsResponse { registrations, next_page_token }))
+    }
+
+    async fn change_registration_status(
+        &self,
+        request: Request<pb::ChangeRegistrationStatusRequest>,
+    ) -> ApiResult<pb::Registration> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let id = v.check(required("registration_id", &req.registration_id));
+        let status = v.check(status_from_proto("status", req.status));
+        let date = v.check(dates::required_past("effective_date", req.effective_date.as_ref()));
+        let reason = v.check(reason_from_proto("terugmelding_reason", req.terugmelding_reason));
+        v.finish()?;
+        let (Some(registration_id), Some(status), Some(effective_date), Some(reason)) = (id, status, date, reason) else {
+            unreachable!("checked by finish")
+        };
+        let new = NewStatus {
+            request_id: optional(req.request_id),
+            registration_id,
+            change: StatusChange { status, effective_date, reason },
+            note: req.note,
+        };
+        reply(self.intake.change_status(new).await.map(|r| registration_to_proto(&r)))
+    }
+
+    async fn correct_registration_status(
+        &self,
+        request: Request<pb::CorrectRegistrationStatusRequest>,
+    ) -> ApiResult<pb::Registration> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let id = v.check(required("registration_id", &req.registration_id));
+        if req.sequence < 1 {
+            v.add("sequence", "is required: the sequence of the entry to correct");
+        }
+        let date = v.check(dates::required_past("effective_date", req.effective_date.as_ref()));
+        let status = v.check(optional_status("status", req.status));
+        let reason = v.check(reason_from_proto("terugmelding_reason", req.terugmelding_reason));
+        let why = v.check(required("correction_reason", &req.correction_reason));
+        v.finish()?;
+        let (Some(registration_id), Some(effective_date), Some(status), Some(reason), Some(correction_reason)) =
+            (id, date, status, reason, why)
+        else {
+            unreachable!("checked by finish")
+        };
+        let correction = Correction {
+            registration_id,
+            seq: i64::from(req.sequence),
+            effective_date,
+            status,
+            reason,
+            correction_reason,
+        };
+        reply(self.intake.correct_status(correction).await.map(|r| registration_to_proto(&r)))
+    }
+
+    type ImportRegistrationsStream =
+        Pin<Box<dyn Stream<Item = Result<pb::ImportRegistrationsResponse, Status>> + Send + 'static>>;
+
+    async fn import_registrations(
+        &self,
+        request: Request<Streaming<pb::ImportRegistrationsRequest>>,
+    ) -> ApiResult<Self::ImportRegistrationsStream> {
+        let mut inbound = request.into_inner();
+        let intake = self.intake.clone();
+        let (answers, rx) = tokio::sync::mpsc::channel(2);
+        tokio::spawn(async move {
+            while let Some(batch) = inbound.next().await {
+                let answer = match batch {
+                    Ok(batch) => import_batch(&intake, batch).await.map_err(Status::from),
+                    Err(status) => Err(status),
+                };
+                let failed = answer.is_err();
+                if answers.send(answer).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn create_pluspakket_registration(
+        &self,
+        request: Request<pb::CreatePluspakketRegistrationRequest>,
+    ) -> ApiResult<pb::PluspakketRegistration> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let candidate_id = v.check(required("candidate_id", &req.candidate_id));
+        let municipality = v.check(required("municipality_code", &req.municipality_code));
+        let service = v.check(required("service_code", &req.service_code));
+        let date = v.check(dates::required_past("registration_date", req.registration_date.as_ref()));
+        v.finish()?;
+        let (Some(candidate_id), Some(municipality_code), Some(service_code), Some(registration_date)) =
+            (candidate_id, municipality, service, date)
+        else {
+            unreachable!("checked by finish")
+        };
+        let new = NewPluspakket {
+            request_id: optional(req.request_id),
+            candidate_id,
+            municipality_code,
+            service_code,
+            registration_date,
+        };
+        reply(self.intake.create_pluspakket(new).await.map(|p| pluspakket_to_proto(&p)))
+    }
+
+    async fn list_pluspakket_registrations(
+        &self,
+        request: Request<pb::ListPluspakketRegistrationsRequest>,
+    ) -> ApiResult<pb::ListPluspakketRegistrationsResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let limit = v.check(page_size(req.page_size));
+        let after = v.check(page_token(&req.page_token));
+        let codes = v.check(municipality_filter(&self.intake, "municipality_code", &req.municipality_code));
+        let years = v.check(year_filter("year", req.year));
+        v.finish()?;
+        let (Some(limit), Some(after), Some(codes), Some(years)) = (limit, after, codes, years) else {
+            unreachable!("checked by finish")
+        };
+        let filter = PluspakketFilter {
+            municipality_codes: codes,
+            service_code: optional(req.service_code),
+            registered_from: years.map(|y| y.0),
+            registered_to: years.map(|y| y.1),
+            after,
+        };
+        let mut found = self.intake.list_pluspakket(&filter, limit + 1).await?;
+        let next_page_token = next_token(&mut found, limit, |p| (p.registration_date, p.id.clone()));
+        let registrations = found.iter().map(pluspakket_to_proto).collect();
+        Ok(Response::new(pb::ListPluspakketRegistrationsResponse { registrations, next_page_token }))
+    }
+
+    async fn get_cohort_figures(&self, request: Request<pb::GetCohortFiguresRequest>) -> ApiResult<pb::CohortFigures> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let scope = v.check(scope_from_proto("scope", req.scope.as_ref()));
+        let year = v.check(year_filter("cohort_year", req.cohort_year));
+        let as_of = v.check(dates::required("as_of", req.as_of.as_ref()));
+        if req.cohort_year == 0 {
+            v.add("cohort_year", "is required");
+        }
+        v.finish()?;
+        let (Some(scope), Some(_), Some(as_of)) = (scope, year, as_of) else { unreachable!("checked by finish") };
+        let figures = self.intake.cohort_figures(&scope, req.cohort_year, as_of).await?;
+        Ok(Response::new(pb::CohortFigures {
+            scope: req.scope,
+            cohort_year: req.cohort_year,
+            as_of: Some(dates::to_proto(as_of)),
+            all: Some(breakdown_to_proto(&figures.all)),
+            youth: Some(breakdown_to_proto(&figures.youth)),
+            youth_share: Some(share(figures.youth_share)),
+        }))
+    }
+
+    async fn get_area_registration_counts(
+        &self,
+        request: Request<pb::GetAreaRegistrationCountsRequest>,
+    ) -> ApiResult<pb::AreaRegistrationCounts> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let scope = v.check(scope_from_proto("scope", req.scope.as_ref()));
+        let as_of = v.check(dates::optional("as_of", req.as_of.as_ref()));
+        for (field, year) in [("from_year", req.from_year), ("to_year", req.to_year)] {
+            if year == 0 {
+                v.add(field, "is required");
+            }
+        }
+        v.finish()?;
+        let (Some(scope), Some(as_of)) = (scope, as_of) else { unreachable!("checked by finish") };
+        let as_of = as_of.unwrap_or_else(dates::today);
+        let areas = self.intake.area_counts(&scope, req.from_year, req.to_year, as_of).await?;
+        let mut totals: Vec<pb::YearCount> =
+            (req.from_year..=req.to_year).map(|year| pb::YearCount { year, count: 0, youth: 0 }).collect();
+        let areas = areas
+            .into_iter()
+            .map(|area| {
+                for (total, &(_, count, youth)) in totals.iter_mut().zip(&area.years) {
+                    total.count += count as i64;
+                    total.youth += youth as i64;
+                }
+                let name = self.intake.reference.area(&area.area_code).map(|a| a.name_on(dates::today()).to_owned());
+                pb::AreaYearCounts {
+                    area_name: name.unwrap_or_default(),
+                    area_code: area.area_code,
+                    years: area
+                        .years
+                        .into_iter()
+                        .map(|(year, count, youth)| pb::YearCount { year, count: count as i64, youth: youth as i64 })
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(Response::new(pb::AreaRegistrationCounts { scope: req.scope, areas, totals }))
+    }
+}
+
+// ------------------------------------------------------------------ import
+
+async fn import_batch(
+    intake: &Intake,
+    batch: pb::ImportRegistrationsRequest,
+) -> Result<pb::ImportRegistrationsResponse, ServiceError> {
+    let refused = |request_id: String, errors: Vec<pb::ImportError>| pb::ImportRegistrationsResponse {
+        request_id,
+        imported: false,
+        registration_ids: Vec::new(),
+        errors,
+        already_imported: false,
+    };
+    let batch_error = |field: &str, description: String| pb::ImportError { index: -1, field: field.into(), description };
+    if batch.request_id.trim().is_empty() {
+        return Ok(refused(batch.request_id, vec![batch_error("request_id", "is required".into())]));
+    }
+    if batch.registrations.len() > MAX_BATCH {
+        let why = format!("holds {} registrations; at most {MAX_BATCH} per batch", batch.registrations.len());
+        return Ok(refused(batch.request_id, vec![batch_error("registrations", why)]));
+    }
+    let mut v = Violations::new();
+    let items: Vec<Option<ImportedRegistration>> = batch
+        .registrations
+        .iter()
+        .enumerate()
+        .map(|(index, item)| decode_imported(&format!("registrations[{index}]."), item, &mut v))
+        .collect();
+    let outcome = if v.is_empty() {
+        intake.import_batch(&batch.request_id, items.into_iter().flatten().collect()).await?
+    } else {
+        ImportOutcome::Refused(v.into_vec())
+    };
+    Ok(match outcome {
+        ImportOutcome::Imported { registration_ids, already_imported } => pb::ImportRegistrationsResponse {
+            request_id: batch.request_id,
+            imported: true,
+            registration_ids,
+            errors: Vec::new(),
+            already_imported,
+        },
+        ImportOutcome::Refused(violations) => {
+            let errors = violations
+                .into_iter()
+                .map(|v| pb::ImportError { index: index_of(&v.field), field: v.field, description: v.description })
+                .collect();
+            refused(batch.request_id, errors)
+        }
+    })
+}
+
+/// The registration index in a field path like `registrations[3].bsn`.
+fn index_of(field: &str) -> i32 {
+    field
+        .strip_prefix("registrations[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(-1)
+}
+
+fn decode_imported(prefix: &str, item: &pb::ImportedRegistration, v: &mut Violations) -> Option<ImportedRegistration> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let bsn = v.check(bsn(&field("bsn"), &item.bsn));
+    let birth_date = v.check(dates::required_past(&field("birth_date"), item.birth_date.as_ref()));
+    let municipality = v.check(required(&field("municipality_code"), &item.municipality_code));
+    let kind = v.check(kind_from_proto(&field("kind"), item.kind));
+    let voortraject = v.check(voortraject_from_proto(&field("voortraject_kind"), item.voortraject_kind));
+    let date = v.check(dates::required_past(&field("registration_date"), item.registration_date.as_ref()));
+    let mut history = Vec::with_capacity(item.history.len());
+    for (n, entry) in item.history.iter().enumerate() {
+        let field = |name: &str| format!("{prefix}history[{n}].{name}");
+        let status = v.check(status_from_proto(&field("status"), entry.status));
+        let effective = v.check(dates::required_past(&field("effective_date"), entry.effective_date.as_ref()));
+        let reason = v.check(reason_from_proto(&field("terugmelding_reason"), entry.terugmelding_reason));
+        if let (Some(status), Some(effective_date), Some(reason)) = (status, effective, reason) {
+            history.push((StatusChange { status, effective_date, reason }, entry.note.clone()));
+        }
+    }
+    Some(ImportedRegistration {
+        bsn: bsn?,
+        birth_date: birth_date?,
+        municipality_code: municipality?,
+        kind: kind?,
+        voortraject_kind: voortraject?,
+        registration_date: date?,
+        history,
+    })
+}
+
+// ----------------------------------------------------------------- decoding
+
+fn required(field: &str, value: &str) -> Result<String, ServiceError> {
+    let value = value.trim();
+    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
+}
+
+fn optional(value: String) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+fn bsn(field: &str, value: &str) -> Result<Bsn, ServiceError> {
+    if value.is_empty() {
+        return Err(ServiceError::invalid(field, "is required"));
+    }
+    Bsn::parse(value).map_err(|e| ServiceError::invalid(field, e.to_string()))
+}
+
+/// Maps a protobuf enum onto a domain enum through the value's name: the
+/// domain code is the protobuf name without its type prefix.
+macro_rules! enum_mapping {
+    ($from:ident, $to:ident, $proto:ty, $domain:ty, $prefix:literal) => {
+        fn $from(field: &str, value: i32) -> Result<Option<$domain>, ServiceError> {
+            if value == 0 {
+                return Ok(None);
+            }
+            <$proto>::try_from(value)
+                .ok()
+                .and_then(|p| p.as_str_name().strip_prefix($prefix).and_then(<$domain>::from_code))
+                .map(Some)
+                .ok_or_else(|| ServiceError::invalid(field, format!("{value} is not a known value")))
+        }
+
+        fn $to(value: $domain) -> i32 {
+            <$proto>::from_str_name(&format!("{}{}", $prefix, value.code())).map(|p| p as i32).unwrap_or(0)
+        }
+    };
+}
+
+enum_mapping!(optional_status, status_to_proto, pb::RegistrationStatus, RegistrationStatus, "REGISTRATION_STATUS_");
+enum_mapping!(optional_kind, kind_to_proto, pb::RegistrationKind, RegistrationKind, "REGISTRATION_KIND_");
+enum_mapping!(voortraject_from_proto, voortraject_to_proto, pb::VoortrajectKind, VoortrajectKind, "VOORTRAJECT_KIND_");
+enum_mapping!(reason_from_proto, reason_to_proto, pb::TerugmeldingReason, TerugmeldingReason, "TERUGMELDING_REASON_");
+
+fn status_from_proto(field: &str, value: i32) -> Result<RegistrationStatus, ServiceError> {
+    optional_status(field, value)?.ok_or_else(|| ServiceError::invalid(field, "is required"))
+}
+
+fn kind_from_proto(field: &str, value: i32) -> Result<RegistrationKind, ServiceError> {
+    optional_kind(field, value)?
+        .ok_or_else(|| ServiceError::invalid(field, "is required: DIENSTVERBAND or ARBEIDSVOORBEREIDING"))
+}
+
+fn group_to_proto(group: StatusGroup) -> i32 {
+    match group {
+        StatusGroup::AanHetWerkOpleiding => pb::StatusGroup::AanHetWerkOpleiding as i32,
+        StatusGroup::NogInTraject => pb::StatusGroup::NogInTraject as i32,
+        StatusGroup::NietInTraject => pb::StatusGroup::NietInTraject as i32,
+    }
+}
+
+fn scope_from_proto(field: &str, scope: Option<&cpb::Scope>) -> Result<Scope, ServiceError> {
+    let scope = scope.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    let code = scope.code.trim().to_owned();
+    match cpb::ScopeLevel::try_from(scope.level) {
+        Ok(cpb::ScopeLevel::Partnership) => Ok(Scope::Partnership),
+        Ok(cpb::ScopeLevel::Area) if !code.is_empty() => Ok(Scope::Area(code)),
+        Ok(cpb::ScopeLevel::Municipality) if !code.is_empty() => Ok(Scope::Municipality(code)),
+        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) => {
+            Err(ServiceError::invalid(format!("{field}.code"), "is required for this level"))
+        }
+        _ => Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY")),
+    }
+}
+
+fn municipality_filter(intake: &Intake, field: &str, code: &str) -> Result<Option<Vec<String>>, ServiceError> {
+    match optional(code.to_owned()) {
+        None => Ok(None),
+        Some(code) => intake
+            .reference
+            .codes_in_scope(&Scope::Municipality(code))
+            .map(Some)
+            .map_err(|e| ServiceError::invalid(field, e.to_string())),
+    }
+}
+
+fn year_filter(field: &str, year: i32) -> Result<Option<(NaiveDate, NaiveDate)>, ServiceError> {
+    if year == 0 {
+        return Ok(None);
+    }
+    if !(1900..=9999).contains(&year) {
+        return Err(ServiceError::invalid(field, "must be a year from 1900"));
+    }
+    Ok(dates::year_bounds(year))
+}
+
+fn page_size(size: i32) -> Result<i64, ServiceError> {
+    match size {
+        0 => Ok(DEFAULT_PAGE_SIZE),
+        n if n < 0 => Err(ServiceError::invalid("page_size", "may not be negative")),
+        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
+    }
+}
+
+/// Page tokens are opaque to clients: the hex of "date|id" of the last item.
+fn page_token(token: &str) -> Result<Option<(NaiveDate, String)>, ServiceError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || ServiceError::invalid("page_token", "is not a token this service gave out");
+    let bytes = (0..token.len())
+        .step_by(2)
+        .map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(invalid)?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (date, id) = text.split_once('|').ok_or_else(invalid)?;
+    Ok(Some((date.parse().map_err(|_| invalid())?, id.to_owned())))
+}
+
+/// Cuts the extra item fetched to see if there is a next page, and makes
+/// the token that continues after the last item kept.
+fn next_token<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> (NaiveDate, String)) -> String {
+    if items.len() as i64 <= limit {
+        return String::new();
+    }
+    items.truncate(limit as usize);
+    let (date, id) = items.last().map(key).unwrap_or_else(|| (NaiveDate::MIN, String::new()));
+    format!("{date}|{id}").bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+// ----------------------------------------------------------------- encoding
+
+fn timestamp(rfc3339: &str) -> Option<prost_types::Timestamp> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| prost_types::Timestamp { seconds: t.timestamp(), nanos: t.timestamp_subsec_nanos() as i32 })
+}
+
+fn candidate_to_proto(c: &CandidateRow) -> pb::Candidate {
+    pb::Candidate {
+        id: c.id.clone(),
+        bsn: c.bsn.clone(),
+        birth_date: Some(dates::to_proto(c.birth_date)),
+        municipality_code: c.municipality_code.clone(),
+        create_time: timestamp(&c.created_at),
+    }
+}
+
+fn registration_to_proto(r: &RegistrationView) -> pb::Registration {
+    let row = &r.row;
+    pb::Registration {
+        id: row.id.clone(),
+        candidate_id: row.candidate_id.clone(),
+        municipality_code: row.municipality_code.clone(),
+        kind: kind_to_proto(row.kind),
+        voortraject_kind: row.voortraject_kind.map(voortraject_to_proto).unwrap_or(0),
+        registration_date: Some(dates::to_proto(row.registration_date)),
+        youth: row.youth,
+        status: status_to_proto(r.current.status),
+        status_date: Some(dates::to_proto(r.current.effective_date)),
+        terugmelding_reason: r.current.reason.map(reason_to_proto).unwrap_or(0),
+        outcome: r.current.status.is_outcome().then(|| status_to_proto(r.current.status)).unwrap_or(0),
+        history: r.history.iter().map(entry_to_proto).collect(),
+        create_time: timestamp(&row.created_at),
+    }
+}
+
+fn entry_to_proto(e: &EntryRow) -> pb::StatusEntry {
+    pb::StatusEntry {
+        sequence: e.seq as i32,
+        status: status_to_proto(e.change.status),
+        effective_date: Some(dates::to_proto(e.change.effective_date)),
+        terugmelding_reason: e.change.reason.map(reason_to_proto).unwrap_or(0),
+        note: e.note.clone(),
+        record_time: timestamp(&e.recorded_at),
+        corrects_sequence: e.corrects_seq.unwrap_or(0) as i32,
+        correction_reason: e.correction_reason.clone().unwrap_or_default(),
+        superseded_by_sequence: e.superseded_by_seq.unwrap_or(0) as i32,
+    }
+}
+
+fn pluspakket_to_proto(p: &PluspakketRow) -> pb::PluspakketRegistration {
+    pb::PluspakketRegistration {
+        id: p.id.clone(),
+        candidate_id: p.candidate_id.clone(),
+        municipality_code: p.municipality_code.clone(),
+        service_code: p.service_code.clone(),
+        registration_date: Some(dates::to_proto(p.registration_date)),
+        create_time: timestamp(&p.created_at),
+    }
+}
+
+fn municipality_to_proto(intake: &Intake, m: &Municipality, as_of: Option<NaiveDate>) -> pb::Municipality {
+    let reference = &intake.reference;
+    // Without a date: as it was on its last day, or today if it still exists.
+    let date = as_of.or(m.valid_to).unwrap_or_else(dates::today);
+    pb::Municipality {
+        code: m.code.clone(),
+        name: m.name.clone(),
+        valid_from: m.valid_from.map(dates::to_proto),
+        valid_to: m.valid_to.map(dates::to_proto),
+        successor_code: m.successor.clone().unwrap_or_default(),
+        predecessor_codes: reference.predecessors(&m.code).into_iter().map(|p| p.code.clone()).collect(),
+        area: Some(area_to_proto(intake, reference.area_of(m), date)),
+        current_municipality_code: reference.current_municipality(&m.code).map(|c| c.code.clone()).unwrap_or_default(),
+    }
+}
+
+fn area_to_proto(intake: &Intake, area: &Area, date: NaiveDate) -> pb::Area {
+    pb::Area {
+        code: area.code.clone(),
+        name: area.name_on(date).to_owned(),
+        municipality_codes: intake.reference.members_on(&area.code, date).into_iter().map(|m| m.code.clone()).collect(),
+    }
+}
+
+fn share(s: Share) -> cpb::Share {
+    cpb::Share { count: s.count as i64, percent: s.percent as i32 }
+}
+
+fn breakdown_to_proto(b: &Breakdown) -> pb::StatusBreakdown {
+    pb::StatusBreakdown {
+        total: b.total as i64,
+        groups: b
+            .groups
+            .iter()
+            .map(|g| pb::GroupFigure {
+                group: group_to_proto(g.group),
+                share: Some(share(g.share)),
+                statuses: g
+                    .statuses
+                    .iter()
+                    .map(|&(status, s)| pb::StatusFigure { status: status_to_proto(status), share: Some(share(s)) })
+                    .collect(),
+            })
+            .collect(),
+        terugmelding_reasons: b
+            .reasons
+            .iter()
+            .map(|&(reason, s)| pb::ReasonFigure { reason: reason_to_proto(reason), share: Some(share(s)) })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_value_has_a_protobuf_value_and_back() {
+        for status in RegistrationStatus::ALL {
+            let proto = status_to_proto(status);
+            assert_ne!(proto, 0, "{status:?}");
+            assert_eq!(optional_status("s", proto).unwrap(), Some(status));
+        }
+        for reason in TerugmeldingReason::REPORT_ORDER {
+            assert_eq!(reason_from_proto("r", reason_to_proto(reason)).unwrap(), Some(reason));
+        }
+        for kind in RegistrationKind::ALL {
+            assert_eq!(kind_from_proto("k", kind_to_proto(kind)).unwrap(), kind);
+        }
+        for kind in VoortrajectKind::ALL {
+            assert_eq!(voortraject_from_proto("v", voortraject_to_proto(kind)).unwrap(), Some(kind));
+        }
+    }
+
+    #[test]
+    fn unknown_enum_numbers_are_invalid_arguments() {
+        let err = status_from_proto("status", 99).unwrap_err();
+        assert_eq!(err.violations()[0].field, "status");
+        assert!(status_from_proto("status", 0).is_err());
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_garbage_is_refused() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2022, 1, d).unwrap();
+        let mut items = vec![1, 2, 3];
+        let token = next_token(&mut items, 2, |&i| (day(i), format!("id{i}")));
+        assert_eq!(items, vec![1, 2]);
+        assert_eq!(page_token(&token).unwrap(), Some((day(2), "id2".to_owned())));
+        assert_eq!(next_token(&mut vec![1, 2], 2, |&i| (day(i), String::new())), "");
+        assert!(page_token("zz").is_err());
+        assert!(page_token("abc").is_err());
+    }
+}

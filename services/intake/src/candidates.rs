@@ -1,0 +1,80 @@
+//! Registering and finding candidates. The BSN arrives here and stays here.
+
+use chrono::NaiveDate;
+use partnership_platform::store::is_unique_violation;
+use partnership_platform::{ServiceError, dates};
+
+use crate::Intake;
+use crate::domain::bsn::Bsn;
+use crate::store::{self, CandidateRow};
+
+/// A candidate to register.
+#[derive(Debug, Clone)]
+pub struct NewCandidate {
+    pub request_id: Option<String>,
+    pub bsn: Bsn,
+    pub birth_date: NaiveDate,
+    pub municipality_code: String,
+}
+
+impl Intake {
+    pub async fn create_candidate(&self, new: NewCandidate) -> Result<CandidateRow, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        if let Some(request_id) = &new.request_id {
+            if let Some(existing) = store::candidate_by_request_id(&mut conn, request_id).await? {
+                return Ok(existing);
+            }
+        }
+        self.reference
+            .municipality_on(&new.municipality_code, dates::today())
+            .map_err(|e| ServiceError::invalid("municipality_code", e.to_string()))?;
+        drop(conn);
+
+        let row = CandidateRow {
+            id: crate::new_id(),
+            bsn: new.bsn.as_str().to_owned(),
+            birth_date: new.birth_date,
+            municipality_code: new.municipality_code,
+            request_id: new.request_id,
+            created_at: crate::now(),
+        };
+        let mut tx = self.db.begin_write().await?;
+        if store::candidate_by_bsn(tx.conn(), &new.bsn).await?.is_some() {
+            return Err(ServiceError::AlreadyExists(
+                "a candidate with this BSN is registered already; use ResolveCandidate".into(),
+            ));
+        }
+        match store::insert_candidate(tx.conn(), &row).await {
+            Ok(()) => {}
+            Err(err) if is_unique_violation(&err) => return self.after_conflict(row.request_id.as_deref()).await,
+            Err(err) => return Err(err.into()),
+        }
+        tx.commit().await?;
+        tracing::info!(candidate = %row.id, "candidate registered");
+        Ok(row)
+    }
+
+    /// A concurrent create won the race: answer with its result.
+    async fn after_conflict(&self, request_id: Option<&str>) -> Result<CandidateRow, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        if let Some(request_id) = request_id {
+            if let Some(existing) = store::candidate_by_request_id(&mut conn, request_id).await? {
+                return Ok(existing);
+            }
+        }
+        Err(ServiceError::AlreadyExists("a candidate with this BSN is registered already".into()))
+    }
+
+    pub async fn candidate(&self, id: &str) -> Result<CandidateRow, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::candidate_by_id(&mut conn, id).await?.ok_or_else(|| ServiceError::not_found("candidate", id))
+    }
+
+    /// For peer services: the candidate with this BSN.
+    pub async fn resolve_candidate(&self, bsn: &Bsn) -> Result<CandidateRow, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::candidate_by_bsn(&mut conn, bsn)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("candidate", "with this BSN"))
+    }
+}

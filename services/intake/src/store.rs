@@ -1,0 +1,545 @@
+//! Intake's tables, and the only place with SQL for them. Every function
+//! takes a connection, so the caller decides what runs in one transaction.
+
+use chrono::NaiveDate;
+use partnership_platform::store::Sql;
+use partnership_platform::{Migration, ServiceError};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::bsn::Bsn;
+use crate::domain::cohort::{MunicipalityYearCount, StatusCount};
+use crate::domain::registration::{RegistrationKind, VoortrajectKind};
+use crate::domain::status::{RegistrationStatus, StatusChange, TerugmeldingReason};
+
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "intake", sql: include_str!("../migrations/0001_intake.sql") }];
+
+type Result<T> = std::result::Result<T, ServiceError>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateRow {
+    pub id: String,
+    pub bsn: String,
+    pub birth_date: NaiveDate,
+    pub municipality_code: String,
+    pub request_id: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub candidate_id: String,
+    pub municipality_code: String,
+    pub kind: RegistrationKind,
+    pub voortraject_kind: Option<VoortrajectKind>,
+    pub registration_date: NaiveDate,
+    pub youth: bool,
+    pub version: i64,
+    pub request_id: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub seq: i64,
+    pub ordinal: i64,
+    pub change: StatusChange,
+    pub note: String,
+    pub request_id: Option<String>,
+    pub recorded_at: String,
+    pub corrects_seq: Option<i64>,
+    pub correction_reason: Option<String>,
+    pub superseded_by_seq: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluspakketRow {
+    pub id: String,
+    pub candidate_id: String,
+    pub municipality_code: String,
+    pub service_code: String,
+    pub registration_date: NaiveDate,
+    pub request_id: Option<String>,
+    pub created_at: String,
+}
+
+// ---------------------------------------------------------------- decoding
+
+fn corrupt(what: &str, value: &str) -> ServiceError {
+    ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
+}
+
+fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|_| corrupt(column, &text))
+}
+
+fn status(row: &AnyRow, column: &str) -> Result<RegistrationStatus> {
+    let code: String = row.try_get(column)?;
+    RegistrationStatus::from_code(&code).ok_or_else(|| corrupt(column, &code))
+}
+
+fn reason(row: &AnyRow, column: &str) -> Result<Option<TerugmeldingReason>> {
+    let code: Option<String> = row.try_get(column)?;
+    code.map(|c| TerugmeldingReason::from_code(&c).ok_or_else(|| corrupt(column, &c))).transpose()
+}
+
+fn candidate(row: &AnyRow) -> Result<CandidateRow> {
+    Ok(CandidateRow {
+        id: row.try_get("id")?,
+        bsn: row.try_get("bsn")?,
+        birth_date: date(row, "birth_date")?,
+        municipality_code: row.try_get("municipality_code")?,
+        request_id: row.try_get("request_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const REGISTRATION_COLUMNS: &str = "r.id, r.candidate_id, r.municipality_code, r.kind, r.voortraject_kind, \
+     r.registration_date, r.youth, r.version, r.request_id, r.created_at";
+
+fn registration(row: &AnyRow) -> Result<RegistrationRow> {
+    let kind: String = row.try_get("kind")?;
+    let voortraject: Option<String> = row.try_get("voortraject_kind")?;
+    Ok(RegistrationRow {
+        id: row.try_get("id")?,
+        candidate_id: row.try_get("candidate_id")?,
+        municipality_code: row.try_get("municipality_code")?,
+        kind: RegistrationKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        voortraject_kind: voortraject
+            .map(|v| VoortrajectKind::from_code(&v).ok_or_else(|| corrupt("voortraject_kind", &v)))
+            .transpose()?,
+        registration_date: date(row, "registration_date")?,
+        youth: row.try_get::<i64, _>("youth")? != 0,
+        version: row.try_get("version")?,
+        request_id: row.try_get("request_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn entry(row: &AnyRow) -> Result<EntryRow> {
+    Ok(EntryRow {
+        seq: row.try_get("seq")?,
+        ordinal: row.try_get("ordinal")?,
+        change: StatusChange {
+            status: status(row, "status")?,
+            effective_date: date(row, "effective_date")?,
+            reason: reason(row, "terugmelding_reason")?,
+        },
+        note: row.try_get("note")?,
+        request_id: row.try_get("request_id")?,
+        recorded_at: row.try_get("recorded_at")?,
+        corrects_seq: row.try_get("corrects_seq")?,
+        correction_reason: row.try_get("correction_reason")?,
+        superseded_by_seq: row.try_get("superseded_by_seq")?,
+    })
+}
+
+fn pluspakket(row: &AnyRow) -> Result<PluspakketRow> {
+    Ok(PluspakketRow {
+        id: row.try_get("id")?,
+        candidate_id: row.try_get("candidate_id")?,
+        municipality_code: row.try_get("municipality_code")?,
+        service_code: row.try_get("service_code")?,
+        registration_date: date(row, "registration_date")?,
+        request_id: row.try_get("request_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+// -------------------------------------------------------------- candidates
+
+pub async fn insert_candidate(conn: &mut AnyConnection, c: &CandidateRow) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO candidates (id, bsn, birth_date, municipality_code, request_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&c.id)
+    .bind(&c.bsn)
+    .bind(c.birth_date.to_string())
+    .bind(&c.municipality_code)
+    .bind(&c.request_id)
+    .bind(&c.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn candidate_where(conn: &mut AnyConnection, column: &str, value: &str) -> Result<Option<CandidateRow>> {
+    let sql = Sql::new("SELECT id, bsn, birth_date, municipality_code, request_id, created_at FROM candidates WHERE ")
+        .push(column)
+        .push(" = ")
+        .bind(value)
+        .clone();
+    sql.query().fetch_optional(conn).await?.as_ref().map(candidate).transpose()
+}
+
+pub async fn candidate_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<CandidateRow>> {
+    candidate_where(conn, "id", id).await
+}
+
+pub async fn candidate_by_bsn(conn: &mut AnyConnection, bsn: &Bsn) -> Result<Option<CandidateRow>> {
+    candidate_where(conn, "bsn", bsn.as_str()).await
+}
+
+pub async fn candidate_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<CandidateRow>> {
+    candidate_where(conn, "request_id", request_id).await
+}
+
+// ----------------------------------------------------------- registrations
+
+pub async fn insert_registration(
+    conn: &mut AnyConnection,
+    r: &RegistrationRow,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO registrations (id, candidate_id, municipality_code, kind, voortraject_kind,
+             registration_date, youth, version, request_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&r.id)
+    .bind(&r.candidate_id)
+    .bind(&r.municipality_code)
+    .bind(r.kind.code())
+    .bind(r.voortraject_kind.map(|k| k.code()))
+    .bind(r.registration_date.to_string())
+    .bind(i64::from(r.youth))
+    .bind(r.version)
+    .bind(&r.request_id)
+    .bind(&r.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn registration_where(conn: &mut AnyConnection, column: &str, value: &str) -> Result<Option<RegistrationRow>> {
+    let sql = Sql::new(&format!("SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE r."))
+        .push(column)
+        .push(" = ")
+        .bind(value)
+        .clone();
+    sql.query().fetch_optional(conn).await?.as_ref().map(registration).transpose()
+}
+
+pub async fn registration_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<RegistrationRow>> {
+    registration_where(conn, "id", id).await
+}
+
+pub async fn registration_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<RegistrationRow>> {
+    registration_where(conn, "request_id", request_id).await
+}
+
+/// Moves the registration's version on, if it is still `expected`. False
+/// means a concurrent change came first.
+pub async fn bump_version(conn: &mut AnyConnection, id: &str, expected: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE registrations SET version = version + 1 WHERE id = $1 AND version = $2")
+        .bind(id)
+        .bind(expected)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Filters of a registration listing.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationFilter {
+    /// Registering municipality codes (a scope, resolved).
+    pub municipality_codes: Option<Vec<String>>,
+    pub registered_from: Option<NaiveDate>,
+    pub registered_to: Option<NaiveDate>,
+    /// A status and the date it must hold on.
+    pub status_on: Option<(RegistrationStatus, NaiveDate)>,
+    pub candidate_id: Option<String>,
+    /// Only after this (registration date, id): the page token.
+    pub after: Option<(NaiveDate, String)>,
+}
+
+/// The effective history entry that is the registration's status as of
+/// the date bound next (`ordinal` of the latest effective entry in effect).
+const LATEST_ORDINAL_ON: &str = "(SELECT MAX(x.ordinal) FROM status_entries x
+      WHERE x.registration_id = r.id AND x.superseded_by_seq IS NULL AND x.effective_date <= ";
+
+/// Registrations matching the filter with their status today, ordered by
+/// registration date and id.
+pub async fn list_registrations(
+    conn: &mut AnyConnection,
+    filter: &RegistrationFilter,
+    limit: i64,
+) -> Result<Vec<(RegistrationRow, StatusChange)>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {REGISTRATION_COLUMNS}, e.status, e.effective_date, e.terugmelding_reason
+         FROM registrations r
+         JOIN status_entries e ON e.registration_id = r.id AND e.superseded_by_seq IS NULL
+          AND e.ordinal = {LATEST_ORDINAL_ON}'9999-12-31')
+         WHERE 1 = 1"
+    ));
+    if let Some(codes) = &filter.municipality_codes {
+        sql.push(" AND r.municipality_code IN ").bind_list(codes);
+    }
+    if let Some(from) = filter.registered_from {
+        sql.push(" AND r.registration_date >= ").bind(from);
+    }
+    if let Some(to) = filter.registered_to {
+        sql.push(" AND r.registration_date <= ").bind(to);
+    }
+    if let Some(candidate) = &filter.candidate_id {
+        sql.push(" AND r.candidate_id = ").bind(candidate);
+    }
+    if let Some((status, on)) = filter.status_on {
+        sql.push(" AND EXISTS (SELECT 1 FROM status_entries y WHERE y.registration_id = r.id")
+            .push(" AND y.superseded_by_seq IS NULL AND y.status = ")
+            .bind(status.code())
+            .push(" AND y.ordinal = ")
+            .push(LATEST_ORDINAL_ON)
+            .bind(on)
+            .push("))");
+    }
+    if let Some((date, id)) = &filter.after {
+        sql.push(" AND (r.registration_date > ")
+            .bind(*date)
+            .push(" OR (r.registration_date = ")
+            .bind(*date)
+            .push(" AND r.id > ")
+            .bind(id)
+            .push("))");
+    }
+    sql.push(" ORDER BY r.registration_date, r.id LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let change = StatusChange {
+                status: status(row, "status")?,
+                effective_date: date(row, "effective_date")?,
+                reason: reason(row, "terugmelding_reason")?,
+            };
+            Ok((registration(row)?, change))
+        })
+        .collect()
+}
+
+// --------------------------------------------------------- status history
+
+pub async fn insert_entry(
+    conn: &mut AnyConnection,
+    registration_id: &str,
+    e: &EntryRow,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO status_entries (registration_id, seq, ordinal, status, terugmelding_reason,
+             effective_date, note, request_id, recorded_at, corrects_seq, correction_reason, superseded_by_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(registration_id)
+    .bind(e.seq)
+    .bind(e.ordinal)
+    .bind(e.change.status.code())
+    .bind(e.change.reason.map(|r| r.code()))
+    .bind(e.change.effective_date.to_string())
+    .bind(&e.note)
+    .bind(&e.request_id)
+    .bind(&e.recorded_at)
+    .bind(e.corrects_seq)
+    .bind(&e.correction_reason)
+    .bind(e.superseded_by_seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The whole history of a registration, superseded entries included, in
+/// order of recording.
+pub async fn entries(conn: &mut AnyConnection, registration_id: &str) -> Result<Vec<EntryRow>> {
+    let rows = sqlx::query(
+        "SELECT seq, ordinal, status, terugmelding_reason, effective_date, note, request_id, recorded_at,
+                corrects_seq, correction_reason, superseded_by_seq
+         FROM status_entries WHERE registration_id = $1 ORDER BY seq",
+    )
+    .bind(registration_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(entry).collect()
+}
+
+/// The registration a status change with this request id was recorded on.
+pub async fn registration_of_entry_request(conn: &mut AnyConnection, request_id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT registration_id FROM status_entries WHERE request_id = $1")
+        .bind(request_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn mark_superseded(conn: &mut AnyConnection, registration_id: &str, seq: i64, by: i64) -> Result<()> {
+    sqlx::query("UPDATE status_entries SET superseded_by_seq = $1 WHERE registration_id = $2 AND seq = $3")
+        .bind(by)
+        .bind(registration_id)
+        .bind(seq)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- figures
+
+/// A cohort's registrations in the given municipalities, dated between
+/// `from` and `to`, counted by youth and by status (and reason) as of `as_of`.
+pub async fn cohort_counts(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: NaiveDate,
+) -> Result<Vec<StatusCount>> {
+    let mut sql = Sql::new(
+        "SELECT r.youth, e.status, e.terugmelding_reason, COUNT(*) AS n
+         FROM registrations r
+         JOIN status_entries e ON e.registration_id = r.id AND e.superseded_by_seq IS NULL AND e.ordinal = ",
+    );
+    sql.push(LATEST_ORDINAL_ON)
+        .bind(as_of)
+        .push(") WHERE r.registration_date >= ")
+        .bind(from)
+        .push(" AND r.registration_date <= ")
+        .bind(to)
+        .push(" AND r.municipality_code IN ")
+        .bind_list(codes)
+        .push(" GROUP BY r.youth, e.status, e.terugmelding_reason");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StatusCount {
+                youth: row.try_get::<i64, _>("youth")? != 0,
+                status: status(row, "status")?,
+                reason: reason(row, "terugmelding_reason")?,
+                count: row.try_get::<i64, _>("n")? as u64,
+            })
+        })
+        .collect()
+}
+
+/// Registrations per recorded municipality per year, dated `from`..=`to`.
+pub async fn municipality_year_counts(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<MunicipalityYearCount>> {
+    let mut sql = Sql::new(
+        "SELECT r.municipality_code, substr(r.registration_date, 1, 4) AS y, COUNT(*) AS n,
+                CAST(SUM(r.youth) AS BIGINT) AS youth
+         FROM registrations r WHERE r.registration_date >= ",
+    );
+    sql.bind(from)
+        .push(" AND r.registration_date <= ")
+        .bind(to)
+        .push(" AND r.municipality_code IN ")
+        .bind_list(codes)
+        .push(" GROUP BY r.municipality_code, substr(r.registration_date, 1, 4)");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let year: String = row.try_get("y")?;
+            Ok(MunicipalityYearCount {
+                municipality_code: row.try_get("municipality_code")?,
+                year: year.parse().map_err(|_| corrupt("registration year", &year))?,
+                count: row.try_get::<i64, _>("n")? as u64,
+                youth: row.try_get::<i64, _>("youth")? as u64,
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------- pluspakket
+
+pub async fn insert_pluspakket(conn: &mut AnyConnection, p: &PluspakketRow) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO pluspakket_registrations
+             (id, candidate_id, municipality_code, service_code, registration_date, request_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&p.id)
+    .bind(&p.candidate_id)
+    .bind(&p.municipality_code)
+    .bind(&p.service_code)
+    .bind(p.registration_date.to_string())
+    .bind(&p.request_id)
+    .bind(&p.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const PLUSPAKKET_COLUMNS: &str =
+    "id, candidate_id, municipality_code, service_code, registration_date, request_id, created_at";
+
+pub async fn pluspakket_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<PluspakketRow>> {
+    let sql = Sql::new(&format!("SELECT {PLUSPAKKET_COLUMNS} FROM pluspakket_registrations WHERE request_id = "))
+        .bind(request_id)
+        .clone();
+    sql.query().fetch_optional(conn).await?.as_ref().map(pluspakket).transpose()
+}
+
+/// Filters of a pluspakket listing.
+#[derive(Debug, Clone, Default)]
+pub struct PluspakketFilter {
+    pub municipality_codes: Option<Vec<String>>,
+    pub service_code: Option<String>,
+    pub registered_from: Option<NaiveDate>,
+    pub registered_to: Option<NaiveDate>,
+    pub after: Option<(NaiveDate, String)>,
+}
+
+pub async fn list_pluspakket(conn: &mut AnyConnection, f: &PluspakketFilter, limit: i64) -> Result<Vec<PluspakketRow>> {
+    let mut sql = Sql::new(&format!("SELECT {PLUSPAKKET_COLUMNS} FROM pluspakket_registrations WHERE 1 = 1"));
+    if let Some(codes) = &f.municipality_codes {
+        sql.push(" AND municipality_code IN ").bind_list(codes);
+    }
+    if let Some(service) = &f.service_code {
+        sql.push(" AND service_code = ").bind(service);
+    }
+    if let Some(from) = f.registered_from {
+        sql.push(" AND registration_date >= ").bind(from);
+    }
+    if let Some(to) = f.registered_to {
+        sql.push(" AND registration_date <= ").bind(to);
+    }
+    if let Some((date, id)) = &f.after {
+        sql.push(" AND (registration_date > ")
+            .bind(*date)
+            .push(" OR (registration_date = ")
+            .bind(*date)
+            .push(" AND id > ")
+            .bind(id)
+            .push("))");
+    }
+    sql.push(" ORDER BY registration_date, id LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(pluspakket).collect()
+}
+
+// ---------------------------------------------------------------- imports
+
+/// The registration ids of an import batch taken before, if any.
+pub async fn import_batch(conn: &mut AnyConnection, request_id: &str) -> Result<Option<Vec<String>>> {
+    let ids: Option<String> = sqlx::query_scalar("SELECT registration_ids FROM import_batches WHERE request_id = $1")
+        .bind(request_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(ids.map(|ids| ids.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()))
+}
+
+pub async fn insert_import_batch(
+    conn: &mut AnyConnection,
+    request_id: &str,
+    registration_ids: &[String],
+    at: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO import_batches (request_id, registration_ids, imported_at) VALUES ($1, $2, $3)")
+        .bind(request_id)
+        .bind(registration_ids.join(","))
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! The errors every service returns, and their one mapping onto
+//! `tonic::Status` with the rich error model: `google.rpc.BadRequest` field
+//! violations for bad input, `google.rpc.PreconditionFailure` for a request
+//! that is well-formed but not allowed in the current state. A client can
+//! always tell which field to fix and why.
+
+use std::fmt;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// The field path in the request, e.g. `registrations[3].bsn`.
+    pub field: String,
+    /// What is wrong, in words a client developer understands.
+    pub description: String,
+}
+
+impl fmt::Display for FieldViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.description)
+    }
+}
+
+/// What went wrong while handling a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request itself is wrong (INVALID_ARGUMENT); nothing was changed.
+    #[error("invalid argument: {}", join(.0))]
+    InvalidArgument(Vec<FieldViolation>),
+    /// The request is well-formed but not allowed in the current state
+    /// (FAILED_PRECONDITION), e.g. an illegal status move; nothing changed.
+    #[error("{field}: {description}")]
+    FailedPrecondition {
+        /// The request field that cannot be honoured.
+        field: String,
+        /// The resource whose state refuses it, e.g. `registrations/…`.
+        subject: String,
+        /// Why.
+        description: String,
+    },
+    /// The resource does not exist (NOT_FOUND).
+    #[error("{resource} {id} not found")]
+    NotFound { resource: &'static str, id: String },
+    /// The resource exists already (ALREADY_EXISTS).
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A concurrent change got there first (ABORTED); safe to retry.
+    #[error("{0}")]
+    Aborted(String),
+    /// The caller may not do this (PERMISSION_DENIED).
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// A dependency is down (UNAVAILABLE); safe to retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A fault on our side (INTERNAL). The detail is logged, not returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn join(violations: &[FieldViolation]) -> String {
+    violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+impl ServiceError {
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::InvalidArgument(vec![FieldViolation { field: field.into(), description: description.into() }])
+    }
+
+    /// A request refused by the state of `subject`.
+    pub fn precondition(
+        field: impl Into<String>,
+        subject: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self::FailedPrecondition { field: field.into(), subject: subject.into(), description: description.into() }
+    }
+
+    /// A resource that does not exist.
+    pub fn not_found(resource: &'static str, id: impl Into<String>) -> Self {
+        Self::NotFound { resource, id: id.into() }
+    }
+
+    /// The field violations, if this is an INVALID_ARGUMENT.
+    pub fn violations(&self) -> &[FieldViolation] {
+        match self {
+            Self::InvalidArgument(v) => v,
+            _ => &[],
+        }
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(format!("store: {err}"))
+    }
+}
+
+impl From<ServiceError> for Status {
+    fn from(err: ServiceError) -> Self {
+        let message = err.to_string();
+        let mut details = ErrorDetails::new();
+        let code = match err {
+            ServiceError::InvalidArgument(violations) => {
+                for v in violations {
+                    details.add_bad_request_violation(v.field, v.description);
+                }
+                Code::InvalidArgument
+            }
+            ServiceError::FailedPrecondition { field, subject, description } => {
+                details.add_precondition_failure_violation("STATE", subject, description.clone());
+                details.add_bad_request_violation(field, description);
+                Code::FailedPrecondition
+            }
+            ServiceError::NotFound { .. } => Code::NotFound,
+            ServiceError::AlreadyExists(_) => Code::AlreadyExists,
+            ServiceError::Aborted(_) => Code::Aborted,
+            ServiceError::PermissionDenied(_) => Code::PermissionDenied,
+            ServiceError::Unavailable(_) => Code::Unavailable,
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                return Status::internal("internal error; the request may be retried");
+            }
+        };
+        Status::with_error_details(code, message, details)
+    }
+}
+
+/// Collects the violations of a request so that a client learns of every
+/// bad field at once, not one per round trip.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation of `field`.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation { field: field.into(), description: description.into() });
+    }
+
+    /// Keeps the value of a check, or records its violation and gives `None`.
+    pub fn check<T>(&mut self, result: Result<T, ServiceError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ServiceError::InvalidArgument(mut v)) => {
+                self.0.append(&mut v);
+                None
+            }
+            Err(other) => {
+                self.add("", other.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Ok if nothing was recorded, else INVALID_ARGUMENT with every violation.
+    pub fn finish(self) -> Result<(), ServiceError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ServiceError::InvalidArgument(self.0)) }
+    }
+
+    pub fn into_vec(self) -> Vec<FieldViolation> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_carries_bad_request_field_violations() {
+        let status: Status = ServiceError::invalid("bsn", "fails the elfproef").into();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let bad = details.bad_request().expect("bad request detail");
+        assert_eq!(bad.field_violations[0].field, "bsn");
+        assert_eq!(bad.field_violations[0].description, "fails the elfproef");
+    }
+
+    #[test]
+    fn failed_precondition_names_field_and_subject() {
+        let status: Status =
+            ServiceError::precondition("status", "registrations/r1", "TERUGGEMELD is final").into();
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        let details = status.get_error_details();
+        assert_eq!(details.precondition_failure().unwrap().violations[0].subject, "registrations/r1");
+        assert_eq!(details.bad_request().unwrap().field_violations[0].field, "status");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_detail() {
+        let status: Status = ServiceError::Internal("password=secret".into()).into();
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("secret"));
+    }
+}

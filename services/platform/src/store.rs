@@ -1,0 +1,306 @@
+//! Store setup, the same for every service: SQLite (the embedded default,
+//! one file per service, WAL with durable commits) or PostgreSQL (by URL),
+//! with the service's migrations applied at start-up.
+//!
+//! Services write their SQL once, for both backends, through sqlx's `Any`
+//! driver: dates are `TEXT` (`YYYY-MM-DD`, which sorts as dates do),
+//! integers `BIGINT`, money integer cents, placeholders `$1`, `$2`, ….
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyConnection;
+use sqlx::{Any, AnyPool, Connection, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite:… or postgres://…)")
+        }
+    }
+}
+
+/// One versioned schema change, embedded in the service's binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// A service's store: a connection pool and the rule for writing.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; writers queue here instead of
+    /// failing with SQLITE_BUSY when a read transaction upgrades.
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction. Dropping it without `commit` rolls it back.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+/// The URL of a SQLite file in `data_dir` named after the service.
+pub fn sqlite_url(data_dir: &Path, service: &str) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join(format!("{service}.db")).display())
+}
+
+impl Db {
+    /// Connects and applies pending migrations. A failing migration stops
+    /// here with a message naming it.
+    pub async fn connect(url: &str, migrations: &[Migration]) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        if backend == Backend::Sqlite {
+            create_parent_dir(url)?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL makes
+                        // every acknowledged commit survive a power cut.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
+        let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let db = Self { pool, backend, write_gate };
+        db.migrate(migrations).await?;
+        Ok(db)
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction (queued behind other writers on SQLite).
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    async fn migrate(&self, migrations: &[Migration]) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            // Replicas starting together apply migrations one at a time.
+            sqlx::query("SELECT pg_advisory_lock(7242001)").execute(&mut *conn).await?;
+        }
+        let result = apply_migrations(&mut conn, migrations).await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock(7242001)").execute(&mut *conn).await?;
+        }
+        result
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn apply_migrations(conn: &mut AnyConnection, migrations: &[Migration]) -> anyhow::Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .execute(&mut *conn)
+    .await
+    .context("creating schema_migrations")?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?;
+    let known_max = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+    if let Some(&newest) = applied.last() {
+        anyhow::ensure!(
+            newest <= known_max,
+            "the store has migration {newest} but this build knows only up to {known_max}; run a newer build"
+        );
+    }
+    for migration in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+        let mut tx = conn.begin().await?;
+        sqlx::raw_sql(migration.sql).execute(&mut *tx).await.with_context(|| {
+            format!("migration {} ({}) failed", migration.version, migration.name)
+        })?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+    }
+    Ok(())
+}
+
+fn create_parent_dir(url: &str) -> anyhow::Result<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// True if the error is a unique-constraint violation (a concurrent or
+/// repeated insert of the same key), on either backend.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db.is_unique_violation(),
+        _ => false,
+    }
+}
+
+/// A value bound to a placeholder of a [`Sql`] statement.
+#[derive(Debug, Clone)]
+pub enum SqlArg {
+    Text(String),
+    Int(i64),
+}
+
+/// A statement assembled from fixed SQL and bound values, numbering the
+/// placeholders (`$1`, `$2`, …) the way both backends accept. Only SQL text
+/// written in the code goes into the statement; every value is bound.
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    text: String,
+    args: Vec<SqlArg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_owned(), args: Vec::new() }
+    }
+
+    /// Appends fixed SQL.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: impl Into<SqlArg>) -> &mut Self {
+        self.args.push(value.into());
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    /// Appends `(<p1>, <p2>, …)` bound to the values, for `IN` lists.
+    /// An empty list becomes `(NULL)`, which matches nothing.
+    pub fn bind_list<T: Into<SqlArg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+        self.text.push('(');
+        let mut first = true;
+        for value in values {
+            if !first {
+                self.text.push_str(", ");
+            }
+            first = false;
+            self.bind(value);
+        }
+        if first {
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// The query, ready to run.
+    pub fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            query = match arg {
+                SqlArg::Text(text) => query.bind(text.clone()),
+                SqlArg::Int(int) => query.bind(*int),
+            };
+        }
+        query
+    }
+}
+
+impl From<String> for SqlArg {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<&str> for SqlArg {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+
+impl From<&String> for SqlArg {
+    fn from(value: &String) -> Self {
+        Self::Text(value.clone())
+    }
+}
+
+impl From<i64> for SqlArg {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<chrono::NaiveDate> for SqlArg {
+    fn from(value: chrono::NaiveDate) -> Self {
+        Self::Text(value.to_string())
+    }
+}

@@ -1,0 +1,159 @@
+//! # The partnership suite
+//!
+//! Runs every service in one process (`--service all`, the embedded
+//! default: each service on its own port with its own SQLite file, talking
+//! gRPC to the others) or any single one (`--service intake`, one
+//! container per service in production) — the same code either way.
+//!
+//! [`start`] is what the binary and the end-to-end tests call.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use partnership_intake::IntakeConfig;
+use partnership_platform::CancellationToken;
+use partnership_platform::telemetry::TelemetryConfig;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The suite's configuration: defaults, then the file, then `PARTNERSHIP__…`
+/// environment variables (see `partnership_platform::config`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SuiteConfig {
+    /// Where the SQLite files live when a service has no `database_url`.
+    pub data_dir: PathBuf,
+    pub telemetry: TelemetryConfig,
+    pub intake: IntakeConfig,
+}
+
+impl Default for SuiteConfig {
+    fn default() -> Self {
+        Self { data_dir: PathBuf::from("data"), telemetry: TelemetryConfig::default(), intake: IntakeConfig::default() }
+    }
+}
+
+/// A service the suite can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Service {
+    Intake,
+}
+
+impl Service {
+    pub const ALL: [Self; 1] = [Self::Intake];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Intake => "intake",
+        }
+    }
+
+    /// `all` or one service's name.
+    pub fn parse_selection(text: &str) -> anyhow::Result<Vec<Self>> {
+        if text == "all" {
+            return Ok(Self::ALL.to_vec());
+        }
+        Self::ALL.into_iter().find(|s| s.name() == text).map(|s| vec![s]).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
+            anyhow::anyhow!("unknown service {text:?}; use all or one of {}", names.join(", "))
+        })
+    }
+
+    fn listen(self, config: &SuiteConfig) -> SocketAddr {
+        match self {
+            Self::Intake => config.intake.listen,
+        }
+    }
+}
+
+struct Running {
+    addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// The services started, with their addresses.
+pub struct RunningSuite {
+    config: SuiteConfig,
+    shutdown: CancellationToken,
+    services: BTreeMap<Service, Running>,
+}
+
+/// Binds every selected service's port, then serves them. Ports are bound
+/// first so a taken port fails the start, and port 0 picks a free one.
+pub async fn start(config: SuiteConfig, services: &[Service]) -> anyhow::Result<RunningSuite> {
+    let mut suite = RunningSuite { config, shutdown: CancellationToken::new(), services: BTreeMap::new() };
+    for &service in services {
+        suite.start_service(service).await?;
+    }
+    Ok(suite)
+}
+
+impl RunningSuite {
+    /// The address a service listens on.
+    pub fn addr(&self, service: Service) -> Option<SocketAddr> {
+        self.services.get(&service).map(|r| r.addr)
+    }
+
+    /// Starts one service (again) on its configured address, or on the
+    /// address it had before if it ran already, so clients find it back.
+    pub async fn start_service(&mut self, service: Service) -> anyhow::Result<SocketAddr> {
+        let addr = self.services.get(&service).map(|r| r.addr).unwrap_or_else(|| service.listen(&self.config));
+        let listener =
+            TcpListener::bind(addr).await.with_context(|| format!("{}: binding {addr}", service.name()))?;
+        let addr = listener.local_addr()?;
+        let stop = self.shutdown.child_token();
+        let config = self.config.clone();
+        let token = stop.clone();
+        let task = tokio::spawn(async move {
+            match service {
+                Service::Intake => partnership_intake::serve(&config.intake, &config.data_dir, listener, token).await,
+            }
+        });
+        self.services.insert(service, Running { addr, stop, task });
+        Ok(addr)
+    }
+
+    /// Stops one service gracefully and waits until it has.
+    pub async fn stop_service(&mut self, service: Service) -> anyhow::Result<()> {
+        if let Some(running) = self.services.get(&service) {
+            running.stop.cancel();
+            let task = &mut self.services.get_mut(&service).expect("present").task;
+            task.await.context("service task panicked")??;
+        }
+        Ok(())
+    }
+
+    /// Runs until `signal` fires, then stops every service gracefully. If a
+    /// service stops by itself first (a failure), the others are stopped
+    /// and its error is returned.
+    pub async fn run_until(mut self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let tasks = self.services.values_mut().map(|r| &mut r.task);
+        tokio::select! {
+            () = signal => {
+                tracing::info!("shutdown requested");
+                self.stop().await
+            }
+            (result, index, _) = futures::future::select_all(tasks) => {
+                let service = *self.services.keys().nth(index).expect("index of a running service");
+                self.services.remove(&service);
+                let stopped = self.stop().await;
+                let result = result.context("service task panicked").and_then(|r| r);
+                result.with_context(|| format!("{} stopped", service.name()))?;
+                stopped.and(Err(anyhow::anyhow!("{} stopped unexpectedly", service.name())))
+            }
+        }
+    }
+
+    /// Stops every service gracefully.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        for (service, running) in std::mem::take(&mut self.services) {
+            running.task.await.context("service task panicked")?.with_context(|| service.name())?;
+        }
+        Ok(())
+    }
+}
