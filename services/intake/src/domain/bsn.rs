@@ -38,6 +38,16 @@ impl Bsn {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The `n`-th valid BSN of a synthetic range starting at 900000000, for
+    /// tests and demonstration data; distinct `n` give distinct numbers.
+    pub fn synthetic(n: u32) -> Self {
+        // About one prefix in eleven has no valid check digit: skip those.
+        (0u64..)
+            .map(|k| 90_000_000 + u64::from(n) * 2 + k)
+            .find_map(|prefix| (0..10).find_map(|last| Self::parse(&format!("{prefix}{last}")).ok()))
+            .expect("a valid number exists within a few prefixes")
+    }
 }
 
 /// Never prints the number itself, so a BSN cannot leak into logs.
@@ -70,6 +80,13 @@ mod tests {
         assert_eq!(Bsn::parse("12345678a"), Err(BsnError::NotNineDigits));
         assert_eq!(Bsn::parse(" 23456782"), Err(BsnError::NotNineDigits));
         assert_eq!(Bsn::parse("000000000"), Err(BsnError::Elfproef));
+    }
+
+    #[test]
+    fn synthetic_numbers_are_valid_and_distinct() {
+        let numbers: std::collections::HashSet<String> =
+            (0..5000).map(|n| Bsn::synthetic(n).as_str().to_owned()).collect();
+        assert_eq!(numbers.len(), 5000);
     }
 
     #[test]

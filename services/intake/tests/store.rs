@@ -1,0 +1,233 @@
+//! Intake's operations against a real store: a fresh SQLite file always,
+//! and a fresh PostgreSQL database too when `PARTNERSHIP_TEST_DATABASE_URL`
+//! names a server (CI does). Every test runs on each store it gets.
+
+use chrono::NaiveDate;
+use partnership_intake::domain::bsn::Bsn;
+use partnership_intake::domain::reference::Scope;
+use partnership_intake::domain::registration::RegistrationKind;
+use partnership_intake::domain::status::{RegistrationStatus, StatusChange, TerugmeldingReason};
+use partnership_intake::store::RegistrationFilter;
+use partnership_intake::{Correction, Intake, NewCandidate, NewRegistration, NewStatus, ReferenceData};
+use partnership_platform::ServiceError;
+use partnership_platform::testing::{TestStore, test_stores};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn bsn(n: u32) -> Bsn {
+    Bsn::synthetic(n)
+}
+
+async fn each_store(test: impl AsyncFn(Intake, &TestStore)) {
+    for store in test_stores("intake").await.expect("test stores") {
+        let intake = Intake::open(&store.url, ReferenceData::embedded().unwrap()).await.expect("open store");
+        test(intake, &store).await;
+    }
+}
+
+async fn candidate(intake: &Intake, n: u32, birth: &str, municipality: &str) -> String {
+    let new = NewCandidate {
+        request_id: None,
+        bsn: bsn(n),
+        birth_date: d(birth),
+        municipality_code: municipality.into(),
+    };
+    intake.create_candidate(new).await.unwrap().id
+}
+
+async fn register(intake: &Intake, candidate_id: &str, municipality: &str, date: &str) -> String {
+    let new = NewRegistration {
+        request_id: None,
+        candidate_id: candidate_id.into(),
+        municipality_code: municipality.into(),
+        kind: RegistrationKind::Dienstverband,
+        voortraject_kind: None,
+        registration_date: d(date),
+    };
+    intake.create_registration(new).await.unwrap().row.id
+}
+
+fn change(id: &str, status: RegistrationStatus, date: &str) -> NewStatus {
+    let reason = (status == RegistrationStatus::Teruggemeld).then_some(TerugmeldingReason::Overig);
+    NewStatus {
+        request_id: None,
+        registration_id: id.into(),
+        change: StatusChange { status, effective_date: d(date), reason },
+        note: String::new(),
+    }
+}
+
+async fn count(intake: &Intake) -> usize {
+    intake.list_registrations(&RegistrationFilter::default(), 10_000).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn registrations_keep_their_history_and_answer_as_of_a_date() {
+    each_store(async |intake, store| {
+        let c = candidate(&intake, 1, "1990-05-01", "GM1991").await;
+        let id = register(&intake, &c, "GM0856", "2021-03-01").await;
+        intake.change_status(change(&id, RegistrationStatus::Voortraject, "2021-06-01")).await.unwrap();
+        let view = intake.change_status(change(&id, RegistrationStatus::DvbIbn, "2022-02-01")).await.unwrap();
+        assert_eq!(view.current.status, RegistrationStatus::DvbIbn, "{}", store.label);
+        assert_eq!(view.history.len(), 3);
+        assert!(view.row.youth == false);
+
+        let codes = intake.reference().codes_in_scope(&Scope::Municipality("GM1991".into())).unwrap();
+        let on = |status, date: &str| RegistrationFilter {
+            municipality_codes: Some(codes.clone()),
+            status_on: Some((status, d(date))),
+            ..Default::default()
+        };
+        let found = intake.list_registrations(&on(RegistrationStatus::Voortraject, "2021-12-31"), 10).await.unwrap();
+        assert_eq!(found.len(), 1, "{}", store.label);
+        let found = intake.list_registrations(&on(RegistrationStatus::Voortraject, "2022-12-31"), 10).await.unwrap();
+        assert!(found.is_empty(), "{}", store.label);
+        let found = intake.list_registrations(&on(RegistrationStatus::Intake, "2021-03-01"), 10).await.unwrap();
+        assert_eq!(found.len(), 1, "{}", store.label);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_illegal_move_is_refused_and_changes_nothing() {
+    each_store(async |intake, store| {
+        let c = candidate(&intake, 2, "1980-01-01", "GM0828").await;
+        let id = register(&intake, &c, "GM0828", "2022-01-10").await;
+        intake.change_status(change(&id, RegistrationStatus::Teruggemeld, "2022-02-01")).await.unwrap();
+        let before = intake.registration(&id).await.unwrap();
+        let err = intake.change_status(change(&id, RegistrationStatus::Voortraject, "2022-03-01")).await.unwrap_err();
+        assert!(matches!(err, ServiceError::FailedPrecondition { ref field, .. } if field == "status"), "{err:?}");
+        let err = intake.change_status(change(&id, RegistrationStatus::Teruggemeld, "2022-01-01")).await.unwrap_err();
+        assert!(matches!(err, ServiceError::FailedPrecondition { .. }), "{}: {err:?}", store.label);
+        let after = intake.registration(&id).await.unwrap();
+        assert_eq!(before.history, after.history, "{}", store.label);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_correction_replaces_the_entry_and_keeps_both_in_history() {
+    each_store(async |intake, store| {
+        let c = candidate(&intake, 3, "2000-01-01", "GM0828").await;
+        let id = register(&intake, &c, "GM0828", "2022-01-10").await;
+        let view = intake.change_status(change(&id, RegistrationStatus::DvbIbn, "2022-05-01")).await.unwrap();
+        let wrong = view.history.last().unwrap().seq;
+        let fix = correction(&id, wrong, "2022-04-01");
+        let view = intake.correct_status(fix).await.unwrap();
+        assert_eq!(view.current.effective_date, d("2022-04-01"), "{}", store.label);
+        assert_eq!(view.history.len(), 3);
+        let old = view.history.iter().find(|e| e.seq == wrong).unwrap();
+        let new = view.history.iter().find(|e| e.corrects_seq == Some(wrong)).unwrap();
+        assert_eq!(old.superseded_by_seq, Some(new.seq));
+        assert_eq!(new.correction_reason.as_deref(), Some("typed May for April"));
+
+        // As of 2022-04-15 it now counts as DVB_IBN.
+        let figures = intake.cohort_figures(&Scope::Partnership, 2022, d("2022-04-15")).await.unwrap();
+        assert_eq!(figures.all.status(RegistrationStatus::DvbIbn).count, 1, "{}", store.label);
+
+        // A correction that would break the history is refused.
+        let bad = correction(&id, new.seq, "2021-12-31");
+        assert!(intake.correct_status(bad).await.is_err());
+        // A superseded entry cannot be corrected again.
+        assert!(intake.correct_status(correction(&id, wrong, "2022-04-02")).await.is_err());
+    })
+    .await;
+}
+
+fn correction(id: &str, seq: i64, date: &str) -> Correction {
+    Correction {
+        registration_id: id.into(),
+        seq,
+        effective_date: d(date),
+        status: None,
+        reason: None,
+        correction_reason: "typed May for April".into(),
+    }
+}
+
+#[tokio::test]
+async fn repeated_creates_with_one_request_id_create_once() {
+    each_store(async |intake, store| {
+        let c = candidate(&intake, 4, "1999-09-09", "GM1721").await;
+        let new = NewRegistration {
+            request_id: Some("req-1".into()),
+            candidate_id: c.clone(),
+            municipality_code: "GM1721".into(),
+            kind: RegistrationKind::Arbeidsvoorbereiding,
+            voortraject_kind: None,
+            registration_date: d("2023-03-03"),
+        };
+        let first = intake.create_registration(new.clone()).await.unwrap();
+        let second = intake.create_registration(new).await.unwrap();
+        assert_eq!(first.row.id, second.row.id, "{}", store.label);
+        assert_eq!(count(&intake).await, 1);
+
+        let status = NewStatus { request_id: Some("move-1".into()), ..change(&first.row.id, RegistrationStatus::OnHold, "2023-04-01") };
+        intake.change_status(status.clone()).await.unwrap();
+        let again = intake.change_status(status).await.unwrap();
+        assert_eq!(again.history.len(), 2, "{}", store.label);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_bsn_is_registered_once() {
+    each_store(async |intake, store| {
+        candidate(&intake, 5, "1970-01-01", "GM0828").await;
+        let again = NewCandidate { request_id: None, bsn: bsn(5), birth_date: d("1970-01-01"), municipality_code: "GM0755".into() };
+        let err = intake.create_candidate(again).await.unwrap_err();
+        assert!(matches!(err, ServiceError::AlreadyExists(_)), "{}: {err:?}", store.label);
+        assert_eq!(intake.resolve_candidate(&bsn(5)).await.unwrap().municipality_code, "GM0828");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn figures_map_old_municipalities_and_skip_later_registrations() {
+    each_store(async |intake, store| {
+        let young = candidate(&intake, 6, "2000-01-01", "GM1991").await;
+        let old = candidate(&intake, 7, "1960-01-01", "GM1982").await;
+        register(&intake, &young, "GM0856", "2021-05-01").await;
+        register(&intake, &old, "GM1685", "2021-07-01").await;
+        register(&intake, &old, "GM0756", "2021-08-01").await;
+        register(&intake, &young, "GM1991", "2022-02-01").await;
+        register(&intake, &young, "GM1991", "2022-11-01").await;
+
+        let maashorst = Scope::Area("MAASHORST".into());
+        let areas = intake.area_counts(&maashorst, 2021, 2022, d("2022-06-30")).await.unwrap();
+        assert_eq!(areas[0].years, vec![(2021, 2, 1), (2022, 1, 1)], "{}", store.label);
+        let all = intake.area_counts(&Scope::Partnership, 2021, 2022, d("2023-01-01")).await.unwrap();
+        let cuijk = all.iter().find(|a| a.area_code == "LAND_VAN_CUIJK").unwrap();
+        assert_eq!(cuijk.years, vec![(2021, 1, 0), (2022, 0, 0)]);
+
+        let figures = intake.cohort_figures(&Scope::Municipality("GM1991".into()), 2021, d("2021-12-31")).await.unwrap();
+        assert_eq!(figures.all.total, 2, "{}", store.label);
+        assert_eq!(figures.youth_share.count, 1);
+        let ytd = intake.cohort_figures(&maashorst, 2022, d("2022-06-30")).await.unwrap();
+        assert_eq!(ytd.all.total, 1, "{}", store.label);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pagination_walks_every_registration_once() {
+    each_store(async |intake, store| {
+        let c = candidate(&intake, 8, "1985-01-01", "GM0828").await;
+        let mut ids = Vec::new();
+        for day in 1..=7 {
+            ids.push(register(&intake, &c, "GM0828", &format!("2022-03-0{day}")).await);
+        }
+        let mut seen = Vec::new();
+        let mut filter = RegistrationFilter::default();
+        loop {
+            let page = intake.list_registrations(&filter, 3).await.unwrap();
+            let Some(last) = page.last() else { break };
+            filter.after = Some((last.row.registration_date, last.row.id.clone()));
+            seen.extend(page.iter().map(|r| r.row.id.clone()));
+        }
+        assert_eq!(seen, ids, "{}", store.label);
+    })
+    .await;
+}
