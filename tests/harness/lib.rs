@@ -1,1 +1,210 @@
+//! The end-to-end harness: starts the whole suite in-process on free ports
+//! with fresh stores, and hands out clients that act as the suite's real
+//! users do — a municipality's system, and a reporting dashboard. Tests talk
+//! gRPC only, exactly as those systems would.
 
+use chrono::NaiveDate;
+use partnership_intake::domain::bsn::Bsn;
+use partnership_proto::common as cpb;
+use partnership_proto::google::r#type::Date;
+use partnership_proto::intake as pb;
+use partnership_proto::intake::intake_service_server::SERVICE_NAME as INTAKE;
+use partnership_proto::intake::intake_service_client::IntakeServiceClient;
+use partnership_suite::{RunningSuite, Service, SuiteConfig};
+use tonic::transport::Channel;
+
+pub use pb::RegistrationStatus as Status;
+pub use pb::TerugmeldingReason as Reason;
+
+/// A running suite with its own data directory.
+pub struct TestSuite {
+    pub suite: RunningSuite,
+    _data: tempfile::TempDir,
+}
+
+/// Starts every service on a free port with fresh SQLite stores.
+pub async fn spawn_suite() -> TestSuite {
+    let data = tempfile::tempdir().expect("temporary data directory");
+    let mut config = SuiteConfig { data_dir: data.path().to_owned(), ..SuiteConfig::default() };
+    config.intake.listen = "127.0.0.1:0".parse().unwrap();
+    let suite = partnership_suite::start(config, &Service::ALL).await.expect("suite starts");
+    TestSuite { suite, _data: data }
+}
+
+impl TestSuite {
+    /// A channel to a service, as any client would open one.
+    pub async fn channel(&self, service: Service) -> Channel {
+        let addr = self.suite.addr(service).expect("service is running");
+        Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connects")
+    }
+
+    /// The system of a municipality (by CBS code).
+    pub async fn municipality(&self, code: &str) -> Municipality {
+        Municipality { code: code.to_owned(), intake: IntakeServiceClient::new(self.channel(Service::Intake).await) }
+    }
+
+    /// A reporting dashboard: figures only.
+    pub async fn dashboard(&self) -> Dashboard {
+        Dashboard { intake: IntakeServiceClient::new(self.channel(Service::Intake).await) }
+    }
+
+    pub async fn intake(&self) -> IntakeServiceClient<Channel> {
+        IntakeServiceClient::new(self.channel(Service::Intake).await)
+    }
+}
+
+/// The protobuf date of `YYYY-MM-DD`.
+pub fn date(text: &str) -> Option<Date> {
+    let d: NaiveDate = text.parse().expect("a test date");
+    Some(partnership_platform::dates::to_proto(d))
+}
+
+/// The `n`-th synthetic valid BSN.
+pub fn bsn(n: u32) -> String {
+    Bsn::synthetic(n).as_str().to_owned()
+}
+
+/// A municipality's system registering and following its residents.
+pub struct Municipality {
+    pub code: String,
+    pub intake: IntakeServiceClient<Channel>,
+}
+
+impl Municipality {
+    /// Registers a candidate (BSN number `n`); returns the candidate id.
+    pub async fn register_candidate(&mut self, n: u32, birth_date: &str) -> String {
+        let request = pb::CreateCandidateRequest {
+            request_id: format!("candidate-{n}"),
+            bsn: bsn(n),
+            birth_date: date(birth_date),
+            municipality_code: self.code.clone(),
+        };
+        self.intake.create_candidate(request).await.expect("candidate registered").into_inner().id
+    }
+
+    /// Registers the candidate for a basispakket service, recorded under
+    /// `municipality_code` (an old code for backdated registrations).
+    pub async fn register(&mut self, candidate_id: &str, municipality_code: &str, registration_date: &str) -> String {
+        let request = pb::CreateRegistrationRequest {
+            request_id: String::new(),
+            candidate_id: candidate_id.to_owned(),
+            municipality_code: municipality_code.to_owned(),
+            kind: pb::RegistrationKind::Dienstverband as i32,
+            voortraject_kind: 0,
+            registration_date: date(registration_date),
+        };
+        self.intake.create_registration(request).await.expect("registration created").into_inner().id
+    }
+
+    /// Moves a registration to a status as of a date.
+    pub async fn move_to(
+        &mut self,
+        registration_id: &str,
+        status: Status,
+        effective_date: &str,
+        reason: Option<Reason>,
+    ) -> Result<pb::Registration, tonic::Status> {
+        let request = pb::ChangeRegistrationStatusRequest {
+            request_id: String::new(),
+            registration_id: registration_id.to_owned(),
+            status: status as i32,
+            effective_date: date(effective_date),
+            terugmelding_reason: reason.map(|r| r as i32).unwrap_or(0),
+            note: String::new(),
+        };
+        self.intake.change_registration_status(request).await.map(|r| r.into_inner())
+    }
+
+    /// Every registration of this municipality (walking all pages).
+    pub async fn all_registrations(&mut self) -> Vec<pb::Registration> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = pb::ListRegistrationsRequest {
+                page_size: 1000,
+                page_token,
+                municipality_code: self.code.clone(),
+                ..Default::default()
+            };
+            let page = self.intake.list_registrations(request).await.expect("list").into_inner();
+            all.extend(page.registrations);
+            if page.next_page_token.is_empty() {
+                return all;
+            }
+            page_token = page.next_page_token;
+        }
+    }
+}
+
+/// A dashboard asking for figures.
+pub struct Dashboard {
+    pub intake: IntakeServiceClient<Channel>,
+}
+
+/// The scope of the whole partnership, an area, or a municipality.
+pub fn partnership() -> Option<cpb::Scope> {
+    Some(cpb::Scope { level: cpb::ScopeLevel::Partnership as i32, code: String::new() })
+}
+
+pub fn area(code: &str) -> Option<cpb::Scope> {
+    Some(cpb::Scope { level: cpb::ScopeLevel::Area as i32, code: code.to_owned() })
+}
+
+pub fn municipality(code: &str) -> Option<cpb::Scope> {
+    Some(cpb::Scope { level: cpb::ScopeLevel::Municipality as i32, code: code.to_owned() })
+}
+
+impl Dashboard {
+    pub async fn cohort(&mut self, scope: Option<cpb::Scope>, year: i32, as_of: &str) -> pb::CohortFigures {
+        let request = pb::GetCohortFiguresRequest { scope, cohort_year: year, as_of: date(as_of) };
+        self.intake.get_cohort_figures(request).await.expect("cohort figures").into_inner()
+    }
+
+    pub async fn area_counts(&mut self, scope: Option<cpb::Scope>, from: i32, to: i32, as_of: &str) -> pb::AreaRegistrationCounts {
+        let request = pb::GetAreaRegistrationCountsRequest { scope, from_year: from, to_year: to, as_of: date(as_of) };
+        self.intake.get_area_registration_counts(request).await.expect("area counts").into_inner()
+    }
+}
+
+/// Reading figures back: the share of a status, a group or a reason.
+pub trait BreakdownExt {
+    fn status(&self, status: Status) -> cpb::Share;
+    fn group(&self, group: pb::StatusGroup) -> cpb::Share;
+    fn reason(&self, reason: Reason) -> cpb::Share;
+}
+
+impl BreakdownExt for pb::StatusBreakdown {
+    fn status(&self, status: Status) -> cpb::Share {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.statuses)
+            .find(|s| s.status == status as i32)
+            .and_then(|s| s.share)
+            .unwrap_or_else(|| panic!("no figure for {status:?}"))
+    }
+
+    fn group(&self, group: pb::StatusGroup) -> cpb::Share {
+        self.groups.iter().find(|g| g.group == group as i32).and_then(|g| g.share).expect("group figure")
+    }
+
+    fn reason(&self, reason: Reason) -> cpb::Share {
+        self.terugmelding_reasons
+            .iter()
+            .find(|r| r.reason == reason as i32)
+            .and_then(|r| r.share)
+            .expect("reason figure")
+    }
+}
+
+/// The protobuf name of the intake service, as health checks ask for it.
+pub const INTAKE_SERVICE: &str = INTAKE;
+
+/// The field violations of an error's `google.rpc.BadRequest`.
+pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
