@@ -304,3 +304,67 @@ impl From<chrono::NaiveDate> for SqlArg {
         Self::Text(value.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIRST: Migration = Migration { version: 1, name: "first", sql: "CREATE TABLE a (x BIGINT);" };
+
+    async fn sqlite(dir: &tempfile::TempDir, migrations: &[Migration]) -> anyhow::Result<Db> {
+        Db::connect(&sqlite_url(dir.path(), "t"), migrations).await
+    }
+
+    #[tokio::test]
+    async fn sqlite_runs_in_wal_with_full_synchronous_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir, &[FIRST]).await.unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "2 is FULL");
+    }
+
+    #[tokio::test]
+    async fn a_failing_migration_names_itself_and_leaves_nothing_half_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let broken = Migration { version: 2, name: "broken", sql: "CREATE TABLE b (y BIGINT); CREATE TABLE oops (" };
+        let err = sqlite(&dir, &[FIRST, broken]).await.unwrap_err();
+        assert!(format!("{err:#}").contains("migration 2 (broken) failed"), "{err:#}");
+        let db = sqlite(&dir, &[FIRST]).await.unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await.unwrap();
+        assert_eq!(applied, [1]);
+        let b: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(b, 0, "the broken migration's first statement was rolled back");
+    }
+
+    #[tokio::test]
+    async fn a_store_newer_than_the_build_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let second = Migration { version: 2, name: "second", sql: "CREATE TABLE c (z BIGINT);" };
+        sqlite(&dir, &[FIRST, second]).await.unwrap();
+        let err = sqlite(&dir, &[FIRST]).await.unwrap_err();
+        assert!(err.to_string().contains("run a newer build"), "{err}");
+    }
+
+    #[test]
+    fn the_backend_follows_the_url() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind("x").push(" AND b IN ").bind_list(["p", "q"]).push(" AND c IN ").bind_list(Vec::<String>::new());
+        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND c IN (NULL)");
+        assert_eq!(sql.args.len(), 3);
+    }
+}
