@@ -6,6 +6,7 @@ use std::path::PathBuf;
 const PROTOS: &[&str] = &[
     "partnership/common/v1/common.proto",
     "partnership/intake/v1/intake.proto",
+    "partnership/employment/v1/employment.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

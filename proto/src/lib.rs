@@ -22,9 +22,15 @@ pub mod partnership {
             include!(concat!(env!("OUT_DIR"), "/partnership.intake.v1.rs"));
         }
     }
+    pub mod employment {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.employment.v1.rs"));
+        }
+    }
 }
 
 pub use partnership::common::v1 as common;
+pub use partnership::employment::v1 as employment;
 pub use partnership::intake::v1 as intake;
 
 /// The encoded `FileDescriptorSet` of every partnership proto (and the

@@ -22,12 +22,15 @@ use crate::domain::registration::{RegistrationKind, VoortrajectKind};
 use crate::domain::status::{RegistrationStatus, StatusChange, StatusGroup, TerugmeldingReason};
 use crate::import::{ImportOutcome, ImportedRegistration, MAX_BATCH};
 use crate::pluspakket::NewPluspakket;
-use crate::registrations::{Correction, NewRegistration, NewStatus, RegistrationView};
+use crate::registrations::{Correction, EmploymentOutcome, NewRegistration, NewStatus, RegistrationView};
 use crate::store::{CandidateRow, EntryRow, PluspakketFilter, PluspakketRow, RegistrationFilter};
 
 /// Page size when a list request leaves it unset, and the most allowed.
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 1000;
+
+/// The most BSNs one BatchResolveCandidates may carry.
+pub const MAX_RESOLVE: usize = 10_000;
 
 pub struct IntakeApi {
     intake: Intake,
@@ -114,6 +117,66 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
     async fn resolve_candidate(&self, request: Request<pb::ResolveCandidateRequest>) -> ApiResult<pb::Candidate> {
         let bsn = bsn("bsn", &request.into_inner().bsn)?;
         reply(self.intake.resolve_candidate(&bsn).await.map(|c| candidate_to_proto(&c)))
+    }
+
+    async fn batch_resolve_candidates(
+        &self,
+        request: Request<pb::BatchResolveCandidatesRequest>,
+    ) -> ApiResult<pb::BatchResolveCandidatesResponse> {
+        let bsns = request.into_inner().bsns;
+        if bsns.len() > MAX_RESOLVE {
+            return Err(ServiceError::invalid("bsns", format!("at most {MAX_RESOLVE} per request")).into());
+        }
+        let parsed: Vec<Result<Bsn, String>> =
+            bsns.iter().map(|b| Bsn::parse(b).map_err(|e| e.to_string())).collect();
+        let valid: Vec<Bsn> = parsed.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
+        let mut ids = self.intake.resolve_candidates(&valid).await?.into_iter();
+        let resolutions = bsns
+            .into_iter()
+            .zip(parsed)
+            .map(|(bsn, parsed)| {
+                let (candidate_id, problem) = match parsed {
+                    Err(problem) => (String::new(), problem),
+                    Ok(_) => match ids.next().flatten() {
+                        Some(id) => (id, String::new()),
+                        None => (String::new(), "unknown".to_owned()),
+                    },
+                };
+                pb::CandidateResolution { bsn, candidate_id, problem }
+            })
+            .collect();
+        Ok(Response::new(pb::BatchResolveCandidatesResponse { resolutions }))
+    }
+
+    async fn resolve_scope(&self, request: Request<pb::ResolveScopeRequest>) -> ApiResult<pb::ResolvedScope> {
+        let req = request.into_inner();
+        let scope = scope_from_proto("scope", req.scope.as_ref())?;
+        let codes = self.intake.reference.codes_in_scope(&scope).map_err(|e| ServiceError::invalid("scope.code", e.to_string()))?;
+        Ok(Response::new(pb::ResolvedScope { scope: req.scope, municipality_codes: codes }))
+    }
+
+    async fn record_employment_outcome(
+        &self,
+        request: Request<pb::RecordEmploymentOutcomeRequest>,
+    ) -> ApiResult<pb::RecordEmploymentOutcomeResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let request_id = v.check(required("request_id", &req.request_id));
+        let candidate_id = v.check(required("candidate_id", &req.candidate_id));
+        let date = v.check(dates::required_past("effective_date", req.effective_date.as_ref()));
+        v.finish()?;
+        let (Some(request_id), Some(candidate_id), Some(date)) = (request_id, candidate_id, date) else {
+            unreachable!("checked by finish")
+        };
+        let outcome = self.intake.record_employment_outcome(&request_id, &candidate_id, date).await?;
+        Ok(Response::new(match outcome {
+            EmploymentOutcome::Applied { registration_id } => {
+                pb::RecordEmploymentOutcomeResponse { applied: true, registration_id, detail: String::new() }
+            }
+            EmploymentOutcome::NotApplied(detail) => {
+                pb::RecordEmploymentOutcomeResponse { applied: false, registration_id: String::new(), detail }
+            }
+        }))
     }
 
     async fn create_registration(&self, request: Request<pb::CreateRegistrationRequest>) -> ApiResult<pb::Registration> {

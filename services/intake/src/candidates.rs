@@ -70,6 +70,19 @@ impl Intake {
         store::candidate_by_id(&mut conn, id).await?.ok_or_else(|| ServiceError::not_found("candidate", id))
     }
 
+    /// For peer services: the candidate id of each BSN, in order (`None`
+    /// for an unknown BSN).
+    pub async fn resolve_candidates(&self, bsns: &[Bsn]) -> Result<Vec<Option<String>>, ServiceError> {
+        let texts: Vec<String> = bsns.iter().map(|b| b.as_str().to_owned()).collect();
+        let mut conn = self.db.pool().acquire().await?;
+        let found: std::collections::HashMap<String, String> = store::candidates_by_bsns(&mut conn, &texts)
+            .await?
+            .into_iter()
+            .map(|c| (c.bsn, c.id))
+            .collect();
+        Ok(texts.iter().map(|bsn| found.get(bsn).cloned()).collect())
+    }
+
     /// For peer services: the candidate with this BSN.
     pub async fn resolve_candidate(&self, bsn: &Bsn) -> Result<CandidateRow, ServiceError> {
         let mut conn = self.db.pool().acquire().await?;

@@ -34,7 +34,7 @@ use tokio::net::TcpListener;
 
 pub use candidates::NewCandidate;
 pub use domain::reference::ReferenceData;
-pub use registrations::{Correction, NewRegistration, NewStatus, RegistrationView};
+pub use registrations::{Correction, EmploymentOutcome, NewRegistration, NewStatus, RegistrationView};
 
 /// The port intake listens on by default.
 pub const DEFAULT_PORT: u16 = 50051;

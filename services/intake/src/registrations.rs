@@ -288,6 +288,65 @@ impl Intake {
     }
 }
 
+/// What became of an employment outcome sent by the employment service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmploymentOutcome {
+    /// The registration got DVB_IBN (now, or by an earlier delivery).
+    Applied { registration_id: String },
+    /// Nothing to apply, and why; the sender need not retry.
+    NotApplied(String),
+}
+
+impl Intake {
+    /// A PW dienstverband at IBN started on `date`: the candidate's open
+    /// basispakket registration gets its outcome DVB_IBN as of that date.
+    /// Idempotent by `request_id`, so the sender may deliver it many times.
+    pub async fn record_employment_outcome(
+        &self,
+        request_id: &str,
+        candidate_id: &str,
+        date: NaiveDate,
+    ) -> Result<EmploymentOutcome, ServiceError> {
+        let mut tx = self.db.begin_write().await?;
+        if let Some(id) = store::registration_of_entry_request(tx.conn(), request_id).await? {
+            return Ok(EmploymentOutcome::Applied { registration_id: id });
+        }
+        if store::candidate_by_id(tx.conn(), candidate_id).await?.is_none() {
+            return Err(ServiceError::invalid("candidate_id", "no candidate with this id"));
+        }
+        let mut open = None;
+        for row in store::registrations_of_candidate(tx.conn(), candidate_id).await? {
+            let history = store::entries(tx.conn(), &row.id).await?;
+            let current = effective(&history).last().map(|e| e.change);
+            if let Some(current) = current.filter(|c| !c.status.is_final() && row.registration_date <= date) {
+                open = Some((row, history, current));
+            }
+        }
+        let Some((row, history, current)) = open else {
+            return Ok(EmploymentOutcome::NotApplied(format!("no open basispakket registration on {date}")));
+        };
+        let next = StatusChange { status: RegistrationStatus::DvbIbn, effective_date: date, reason: None };
+        if let Err(refused) = check_move(&current, &next) {
+            return Ok(EmploymentOutcome::NotApplied(format!("registration {}: {refused}", row.id)));
+        }
+        let entry = EntryRow {
+            seq: next_seq(&history),
+            ordinal: history.iter().map(|e| e.ordinal).max().unwrap_or(0) + 1,
+            change: next,
+            note: "dienstverband bij IBN (from the HR system)".into(),
+            request_id: Some(request_id.to_owned()),
+            recorded_at: crate::now(),
+            corrects_seq: None,
+            correction_reason: None,
+            superseded_by_seq: None,
+        };
+        store::insert_entry(tx.conn(), &row.id, &entry).await?;
+        commit_if_unchanged(tx, &row).await?;
+        tracing::info!(registration = %row.id, "outcome DVB_IBN from employment");
+        Ok(EmploymentOutcome::Applied { registration_id: row.id })
+    }
+}
+
 async fn load_for_update(tx: &mut WriteTx, id: &str) -> Result<(RegistrationRow, Vec<EntryRow>), ServiceError> {
     let row = store::registration_by_id(tx.conn(), id)
         .await?

@@ -184,6 +184,21 @@ pub async fn candidate_by_bsn(conn: &mut AnyConnection, bsn: &Bsn) -> Result<Opt
     candidate_where(conn, "bsn", bsn.as_str()).await
 }
 
+/// The candidates with these BSNs (any number; queried in chunks).
+pub async fn candidates_by_bsns(conn: &mut AnyConnection, bsns: &[String]) -> Result<Vec<CandidateRow>> {
+    let mut found = Vec::with_capacity(bsns.len());
+    for chunk in bsns.chunks(1000) {
+        let mut sql = Sql::new(
+            "SELECT id, bsn, birth_date, municipality_code, request_id, created_at FROM candidates WHERE bsn IN ",
+        );
+        sql.bind_list(chunk);
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            found.push(candidate(&row)?);
+        }
+    }
+    Ok(found)
+}
+
 pub async fn candidate_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<CandidateRow>> {
     candidate_where(conn, "request_id", request_id).await
 }
@@ -229,6 +244,13 @@ pub async fn registration_by_id(conn: &mut AnyConnection, id: &str) -> Result<Op
 
 pub async fn registration_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<RegistrationRow>> {
     registration_where(conn, "request_id", request_id).await
+}
+
+/// The registrations of a candidate, oldest first.
+pub async fn registrations_of_candidate(conn: &mut AnyConnection, candidate_id: &str) -> Result<Vec<RegistrationRow>> {
+    let mut sql = Sql::new(&format!("SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE r.candidate_id = "));
+    sql.bind(candidate_id).push(" ORDER BY r.registration_date, r.id");
+    sql.query().fetch_all(conn).await?.iter().map(registration).collect()
 }
 
 /// Moves the registration's version on, if it is still `expected`. False

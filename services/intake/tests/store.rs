@@ -231,3 +231,41 @@ async fn pagination_walks_every_registration_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_employment_outcome_is_applied_once_however_often_it_arrives() {
+    use partnership_intake::EmploymentOutcome;
+    each_store(async |intake, store| {
+        let c = candidate(&intake, 9, "1995-01-01", "GM0828").await;
+        let old = register(&intake, &c, "GM0828", "2021-01-10").await;
+        intake.change_status(change(&old, RegistrationStatus::Teruggemeld, "2021-03-01")).await.unwrap();
+        let open = register(&intake, &c, "GM0828", "2022-01-10").await;
+        intake.change_status(change(&open, RegistrationStatus::Voortraject, "2022-02-01")).await.unwrap();
+
+        for _ in 0..3 {
+            let outcome = intake.record_employment_outcome("employment-contract:HR-1", &c, d("2022-04-01")).await.unwrap();
+            assert_eq!(outcome, EmploymentOutcome::Applied { registration_id: open.clone() }, "{}", store.label);
+        }
+        let view = intake.registration(&open).await.unwrap();
+        let dvb = view.history.iter().filter(|e| e.change.status == RegistrationStatus::DvbIbn).count();
+        assert_eq!(dvb, 1, "{}", store.label);
+        assert_eq!(view.current.effective_date, d("2022-04-01"));
+
+        // Nothing open any more: answered, not failed, and nothing changes.
+        let again = intake.record_employment_outcome("employment-contract:HR-2", &c, d("2022-05-01")).await.unwrap();
+        assert!(matches!(again, EmploymentOutcome::NotApplied(_)), "{again:?}");
+        assert!(intake.record_employment_outcome("x", "no-such-candidate", d("2022-05-01")).await.is_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn many_bsns_resolve_in_one_call() {
+    each_store(async |intake, store| {
+        let a = candidate(&intake, 10, "1990-01-01", "GM0828").await;
+        let b = candidate(&intake, 11, "1990-01-01", "GM0828").await;
+        let ids = intake.resolve_candidates(&[bsn(11), bsn(12), bsn(10)]).await.unwrap();
+        assert_eq!(ids, vec![Some(b), None, Some(a)], "{}", store.label);
+    })
+    .await;
+}
