@@ -9,6 +9,8 @@ use partnership_proto::common as cpb;
 use partnership_proto::google::r#type::Date;
 use partnership_proto::intake as pb;
 use partnership_proto::intake::intake_service_server::SERVICE_NAME as INTAKE;
+use partnership_proto::employment as epb;
+use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use partnership_suite::{RunningSuite, Service, SuiteConfig};
 use tonic::transport::Channel;
@@ -24,9 +26,19 @@ pub struct TestSuite {
 
 /// Starts every service on a free port with fresh SQLite stores.
 pub async fn spawn_suite() -> TestSuite {
+    spawn_suite_with(|_| {}).await
+}
+
+/// Starts every service on a free port with fresh SQLite stores, after
+/// `adjust` had its say on the configuration.
+pub async fn spawn_suite_with(adjust: impl FnOnce(&mut SuiteConfig)) -> TestSuite {
     let data = tempfile::tempdir().expect("temporary data directory");
     let mut config = SuiteConfig { data_dir: data.path().to_owned(), ..SuiteConfig::default() };
-    config.intake.listen = "127.0.0.1:0".parse().unwrap();
+    let any_port: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    config.intake.listen = any_port;
+    config.employment.listen = any_port;
+    config.employment.outbox_interval_ms = 100;
+    adjust(&mut config);
     let suite = partnership_suite::start(config, &Service::ALL).await.expect("suite starts");
     TestSuite { suite, _data: data }
 }
@@ -51,6 +63,39 @@ impl TestSuite {
     pub async fn intake(&self) -> IntakeServiceClient<Channel> {
         IntakeServiceClient::new(self.channel(Service::Intake).await)
     }
+
+    /// IBN's HR system.
+    pub async fn hr(&self) -> Hr {
+        Hr { employment: self.employment().await }
+    }
+
+    pub async fn employment(&self) -> EmploymentServiceClient<Channel> {
+        EmploymentServiceClient::new(self.channel(Service::Employment).await)
+            .max_decoding_message_size(64 << 20)
+            .max_encoding_message_size(64 << 20)
+    }
+}
+
+/// IBN's HR system, pushing contracts.
+pub struct Hr {
+    pub employment: EmploymentServiceClient<Channel>,
+}
+
+impl Hr {
+    /// Pushes contracts, a batch at a time; the answers in order.
+    pub async fn push(&mut self, contracts: &[epb::ContractInput], batch: usize) -> Vec<epb::PushContractsResponse> {
+        let mut answers = Vec::new();
+        for chunk in contracts.chunks(batch) {
+            let request = epb::PushContractsRequest { contracts: chunk.to_vec() };
+            answers.push(self.employment.push_contracts(request).await.expect("push accepted").into_inner());
+        }
+        answers
+    }
+}
+
+/// An exact decimal for a request.
+pub fn decimal(text: &str) -> Option<partnership_proto::google::r#type::Decimal> {
+    Some(partnership_proto::google::r#type::Decimal { value: text.to_owned() })
 }
 
 /// The protobuf date of `YYYY-MM-DD`.
@@ -207,4 +252,57 @@ pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
         .bad_request()
         .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
         .unwrap_or_default()
+}
+
+/// A small deterministic random generator (xorshift), so generated test
+/// data is the same on every run.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// One of the items.
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Imports `count` candidates (BSN numbers `first..first+count`), each with
+/// an open basispakket registration, through intake's bulk import.
+pub async fn import_candidates(intake: &mut IntakeServiceClient<Channel>, first: u32, count: u32, municipality: &str) {
+    let mut batches = Vec::new();
+    let numbers: Vec<u32> = (first..first + count).collect();
+    for (k, chunk) in numbers.chunks(5000).enumerate() {
+        let registrations = chunk
+            .iter()
+            .map(|&n| pb::ImportedRegistration {
+                bsn: bsn(n),
+                birth_date: date("1990-01-01"),
+                municipality_code: municipality.to_owned(),
+                kind: pb::RegistrationKind::Dienstverband as i32,
+                voortraject_kind: 0,
+                registration_date: date("2020-06-01"),
+                history: Vec::new(),
+            })
+            .collect();
+        batches.push(pb::ImportRegistrationsRequest { request_id: format!("import-{first}-{k}"), registrations });
+    }
+    let mut answers = intake.import_registrations(tokio_stream::iter(batches)).await.expect("import").into_inner();
+    while let Some(answer) = answers.message().await.expect("import answer") {
+        assert!(answer.imported, "import refused: {:?}", answer.errors);
+    }
 }

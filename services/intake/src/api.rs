@@ -545,31 +545,10 @@ fn bsn(field: &str, value: &str) -> Result<Bsn, ServiceError> {
     Bsn::parse(value).map_err(|e| ServiceError::invalid(field, e.to_string()))
 }
 
-/// Maps a protobuf enum onto a domain enum through the value's name: the
-/// domain code is the protobuf name without its type prefix.
-macro_rules! enum_mapping {
-    ($from:ident, $to:ident, $proto:ty, $domain:ty, $prefix:literal) => {
-        fn $from(field: &str, value: i32) -> Result<Option<$domain>, ServiceError> {
-            if value == 0 {
-                return Ok(None);
-            }
-            <$proto>::try_from(value)
-                .ok()
-                .and_then(|p| p.as_str_name().strip_prefix($prefix).and_then(<$domain>::from_code))
-                .map(Some)
-                .ok_or_else(|| ServiceError::invalid(field, format!("{value} is not a known value")))
-        }
-
-        fn $to(value: $domain) -> i32 {
-            <$proto>::from_str_name(&format!("{}{}", $prefix, value.code())).map(|p| p as i32).unwrap_or(0)
-        }
-    };
-}
-
-enum_mapping!(optional_status, status_to_proto, pb::RegistrationStatus, RegistrationStatus, "REGISTRATION_STATUS_");
-enum_mapping!(optional_kind, kind_to_proto, pb::RegistrationKind, RegistrationKind, "REGISTRATION_KIND_");
-enum_mapping!(voortraject_from_proto, voortraject_to_proto, pb::VoortrajectKind, VoortrajectKind, "VOORTRAJECT_KIND_");
-enum_mapping!(reason_from_proto, reason_to_proto, pb::TerugmeldingReason, TerugmeldingReason, "TERUGMELDING_REASON_");
+partnership_platform::proto_enum_mapping!(optional_status, status_to_proto, pb::RegistrationStatus, RegistrationStatus, "REGISTRATION_STATUS_");
+partnership_platform::proto_enum_mapping!(optional_kind, kind_to_proto, pb::RegistrationKind, RegistrationKind, "REGISTRATION_KIND_");
+partnership_platform::proto_enum_mapping!(voortraject_from_proto, voortraject_to_proto, pb::VoortrajectKind, VoortrajectKind, "VOORTRAJECT_KIND_");
+partnership_platform::proto_enum_mapping!(reason_from_proto, reason_to_proto, pb::TerugmeldingReason, TerugmeldingReason, "TERUGMELDING_REASON_");
 
 fn status_from_proto(field: &str, value: i32) -> Result<RegistrationStatus, ServiceError> {
     optional_status(field, value)?.ok_or_else(|| ServiceError::invalid(field, "is required"))

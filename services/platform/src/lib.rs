@@ -6,9 +6,12 @@
 //! ([`apportion`]). Services depend on this crate; it depends on none of them.
 
 pub mod apportion;
+pub mod codes;
 pub mod config;
 pub mod dates;
+pub mod decimals;
 pub mod error;
+pub mod peer;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

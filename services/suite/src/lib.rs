@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use partnership_employment::EmploymentConfig;
 use partnership_intake::IntakeConfig;
 use partnership_platform::CancellationToken;
 use partnership_platform::telemetry::TelemetryConfig;
@@ -28,11 +29,17 @@ pub struct SuiteConfig {
     pub data_dir: PathBuf,
     pub telemetry: TelemetryConfig,
     pub intake: IntakeConfig,
+    pub employment: EmploymentConfig,
 }
 
 impl Default for SuiteConfig {
     fn default() -> Self {
-        Self { data_dir: PathBuf::from("data"), telemetry: TelemetryConfig::default(), intake: IntakeConfig::default() }
+        Self {
+            data_dir: PathBuf::from("data"),
+            telemetry: TelemetryConfig::default(),
+            intake: IntakeConfig::default(),
+            employment: EmploymentConfig::default(),
+        }
     }
 }
 
@@ -40,14 +47,16 @@ impl Default for SuiteConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Service {
     Intake,
+    Employment,
 }
 
 impl Service {
-    pub const ALL: [Self; 1] = [Self::Intake];
+    pub const ALL: [Self; 2] = [Self::Intake, Self::Employment];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Intake => "intake",
+            Self::Employment => "employment",
         }
     }
 
@@ -65,6 +74,7 @@ impl Service {
     fn listen(self, config: &SuiteConfig) -> SocketAddr {
         match self {
             Self::Intake => config.intake.listen,
+            Self::Employment => config.employment.listen,
         }
     }
 }
@@ -93,6 +103,12 @@ pub async fn start(config: SuiteConfig, services: &[Service]) -> anyhow::Result<
 }
 
 impl RunningSuite {
+    /// The configuration services are (re)started with; change it before
+    /// `start_service` to restart a service differently.
+    pub fn config_mut(&mut self) -> &mut SuiteConfig {
+        &mut self.config
+    }
+
     /// The address a service listens on.
     pub fn addr(&self, service: Service) -> Option<SocketAddr> {
         self.services.get(&service).map(|r| r.addr)
@@ -106,15 +122,28 @@ impl RunningSuite {
             TcpListener::bind(addr).await.with_context(|| format!("{}: binding {addr}", service.name()))?;
         let addr = listener.local_addr()?;
         let stop = self.shutdown.child_token();
-        let config = self.config.clone();
+        let config = self.with_local_peers();
         let token = stop.clone();
         let task = tokio::spawn(async move {
             match service {
                 Service::Intake => partnership_intake::serve(&config.intake, &config.data_dir, listener, token).await,
+                Service::Employment => {
+                    partnership_employment::serve(&config.employment, &config.data_dir, listener, token).await
+                }
             }
         });
         self.services.insert(service, Running { addr, stop, task });
         Ok(addr)
+    }
+
+    /// The configuration, with every peer that runs in this process reached
+    /// at the address it really listens on (port 0 picks a free one).
+    fn with_local_peers(&self) -> SuiteConfig {
+        let mut config = self.config.clone();
+        if let Some(intake) = self.addr(Service::Intake) {
+            config.employment.intake_url = format!("http://{intake}");
+        }
+        config
     }
 
     /// Stops one service gracefully and waits until it has.

@@ -1,0 +1,573 @@
+//! The gRPC face of employment: decodes requests into domain types, calls
+//! the operations, encodes the answers.
+
+use chrono::NaiveDate;
+use partnership_platform::{ServiceError, Violations, dates, decimals};
+use partnership_proto::common as cpb;
+use partnership_proto::employment as pb;
+use tonic::{Request, Response, Status};
+
+use crate::domain::contract::{
+    Contract, ContractKind, Doelgroep, Loonwaarde, Loonwaardeklasse, PwClassification, Rejection, SoortPlaatsing,
+    Uitstroomprofiel, WerkladderStep,
+};
+use crate::domain::figures::{Period, Results};
+use crate::domain::trajectory::{ResultGroup, TrajectoryResult, max_end_date};
+use crate::push::{MAX_PUSH, Outcome, Pushed};
+use crate::store::{ActivityRow, ContractFilter, EventRow, ListedContract, TrajectoryFilter, TrajectoryRow};
+use crate::{Development, Employment};
+
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
+pub struct EmploymentApi {
+    employment: Employment,
+}
+
+impl EmploymentApi {
+    pub fn new(employment: Employment) -> Self {
+        Self { employment }
+    }
+}
+
+type ApiResult<T> = Result<Response<T>, Status>;
+
+partnership_platform::proto_enum_mapping!(kind_from, kind_to, pb::ContractKind, ContractKind, "CONTRACT_KIND_");
+partnership_platform::proto_enum_mapping!(soort_from, soort_to, pb::SoortPlaatsing, SoortPlaatsing, "SOORT_PLAATSING_");
+partnership_platform::proto_enum_mapping!(doelgroep_from, doelgroep_to, pb::Doelgroep, Doelgroep, "DOELGROEP_");
+partnership_platform::proto_enum_mapping!(profiel_from, profiel_to, pb::Uitstroomprofiel, Uitstroomprofiel, "UITSTROOMPROFIEL_");
+partnership_platform::proto_enum_mapping!(step_from, step_to, pb::WerkladderStep, WerkladderStep, "WERKLADDER_STEP_");
+partnership_platform::proto_enum_mapping!(result_from, result_to, pb::TrajectoryResult, TrajectoryResult, "TRAJECTORY_RESULT_");
+partnership_platform::proto_enum_mapping!(group_from, group_to, pb::TrajectoryResultGroup, ResultGroup, "TRAJECTORY_RESULT_GROUP_");
+partnership_platform::proto_enum_mapping!(activity_from, activity_to, pb::ActivityKind, crate::domain::activity::ActivityKind, "ACTIVITY_KIND_");
+partnership_platform::proto_enum_mapping!(klasse_from, klasse_to, pb::Loonwaardeklasse, Loonwaardeklasse, "LOONWAARDEKLASSE_");
+
+fn required<T>(field: &str, value: Result<Option<T>, ServiceError>) -> Result<T, ServiceError> {
+    value?.ok_or_else(|| ServiceError::invalid(field, "is required"))
+}
+
+fn required_text(field: &str, value: &str) -> Result<String, ServiceError> {
+    let value = value.trim();
+    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
+}
+
+fn optional_text(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+fn page_size(size: i32) -> Result<i64, ServiceError> {
+    match size {
+        0 => Ok(DEFAULT_PAGE_SIZE),
+        n if n < 0 => Err(ServiceError::invalid("page_size", "may not be negative")),
+        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
+    }
+}
+
+/// Page tokens are the last key of the previous page (ids are opaque
+/// strings already, without meaning to the client).
+fn next_token<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> String {
+    if items.len() as i64 <= limit {
+        return String::new();
+    }
+    items.truncate(limit as usize);
+    items.last().map(key).unwrap_or_default()
+}
+
+fn period(field: &str, period: Option<&pb::Period>) -> Result<Period, ServiceError> {
+    let period = period.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    let first = dates::required(&format!("{field}.first_day"), period.first_day.as_ref())?;
+    let last = dates::required(&format!("{field}.last_day"), period.last_day.as_ref())?;
+    if last < first {
+        return Err(ServiceError::invalid(format!("{field}.last_day"), "is before the first day"));
+    }
+    Ok(Period { first, last })
+}
+
+fn period_to_proto(p: Period) -> Option<pb::Period> {
+    Some(pb::Period { first_day: Some(dates::to_proto(p.first)), last_day: Some(dates::to_proto(p.last)) })
+}
+
+fn scope(field: &str, scope: Option<&cpb::Scope>) -> Result<cpb::Scope, ServiceError> {
+    let scope = scope.cloned().ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    match cpb::ScopeLevel::try_from(scope.level) {
+        Ok(cpb::ScopeLevel::Partnership) => Ok(scope),
+        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) if !scope.code.trim().is_empty() => Ok(scope),
+        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) => {
+            Err(ServiceError::invalid(format!("{field}.code"), "is required for this level"))
+        }
+        _ => Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY")),
+    }
+}
+
+fn codes(values: &[String]) -> Option<Vec<String>> {
+    let codes: Vec<String> = values.iter().filter_map(|c| optional_text(c)).collect();
+    (!codes.is_empty()).then_some(codes)
+}
+
+// ------------------------------------------------------------- contracts
+
+/// Decodes one pushed contract, naming the first bad field.
+fn decode_contract(input: &pb::ContractInput) -> Result<Pushed, Rejection> {
+    let reject = |e: ServiceError| {
+        let v = e.violations().first().cloned();
+        v.map(|v| Rejection::new(&v.field, v.description)).unwrap_or_else(|| Rejection::new("", e.to_string()))
+    };
+    let bsn = required_text("bsn", &input.bsn).map_err(reject)?;
+    let kind = required("kind", kind_from("kind", input.kind)).map_err(reject)?;
+    let start_date = dates::required("start_date", input.start_date.as_ref()).map_err(reject)?;
+    let end_date = dates::optional("end_date", input.end_date.as_ref()).map_err(reject)?;
+    let hours_per_week = decimals::required("hours_per_week", input.hours_per_week.as_ref()).map_err(reject)?;
+    let (pw, municipality_code) = match &input.pw {
+        None => (None, optional_text(&input.municipality_code)),
+        Some(pw) => {
+            let loonwaarde = match pw.loonwaarde.as_ref().and_then(|l| l.value.as_ref()) {
+                Some(pb::loonwaarde::Value::Forfaitair(true)) => Loonwaarde::Forfaitair,
+                Some(pb::loonwaarde::Value::MeasuredPercent(p)) => {
+                    Loonwaarde::Measured(decimals::required("pw.loonwaarde.measured_percent", Some(p)).map_err(reject)?)
+                }
+                _ => return Err(Rejection::new("pw.loonwaarde", "is required: measured_percent or forfaitair")),
+            };
+            let classification = PwClassification {
+                soort_plaatsing: required("pw.soort_plaatsing", soort_from("pw.soort_plaatsing", pw.soort_plaatsing)).map_err(reject)?,
+                doelgroep: required("pw.doelgroep", doelgroep_from("pw.doelgroep", pw.doelgroep)).map_err(reject)?,
+                uitstroomprofiel: required("pw.uitstroomprofiel", profiel_from("pw.uitstroomprofiel", pw.uitstroomprofiel))
+                    .map_err(reject)?,
+                loonwaarde,
+                werkladder_step: required("pw.werkladder_step", step_from("pw.werkladder_step", pw.werkladder_step))
+                    .map_err(reject)?,
+            };
+            (Some(classification), optional_text(&pw.paying_municipality_code))
+        }
+    };
+    let contract = Contract {
+        hr_contract_id: input.hr_contract_id.trim().to_owned(),
+        candidate_id: String::new(),
+        kind,
+        start_date,
+        end_date,
+        hours_per_week,
+        municipality_code,
+        pw,
+    };
+    Ok(Pushed { bsn, contract })
+}
+
+fn contract_input(c: &Contract) -> pb::ContractInput {
+    pb::ContractInput {
+        hr_contract_id: c.hr_contract_id.clone(),
+        bsn: String::new(),
+        kind: kind_to(c.kind),
+        start_date: Some(dates::to_proto(c.start_date)),
+        end_date: c.end_date.map(dates::to_proto),
+        hours_per_week: Some(decimals::to_proto(c.hours_per_week)),
+        pw: c.pw.as_ref().map(|p| classification_to_proto(p, c)),
+        municipality_code: c.municipality_code.clone().unwrap_or_default(),
+    }
+}
+
+fn classification_to_proto(p: &PwClassification, c: &Contract) -> pb::PwClassification {
+    let loonwaarde = match p.loonwaarde {
+        Loonwaarde::Forfaitair => pb::loonwaarde::Value::Forfaitair(true),
+        Loonwaarde::Measured(percent) => pb::loonwaarde::Value::MeasuredPercent(decimals::to_proto(percent)),
+    };
+    pb::PwClassification {
+        soort_plaatsing: soort_to(p.soort_plaatsing),
+        doelgroep: doelgroep_to(p.doelgroep),
+        uitstroomprofiel: profiel_to(p.uitstroomprofiel),
+        loonwaarde: Some(pb::Loonwaarde { value: Some(loonwaarde) }),
+        werkladder_step: step_to(p.werkladder_step),
+        paying_municipality_code: c.municipality_code.clone().unwrap_or_default(),
+    }
+}
+
+fn contract_to_proto(l: &ListedContract, measurements: Vec<pb::LoonwaardeMeasurement>) -> pb::Contract {
+    let c = &l.contract;
+    pb::Contract {
+        hr_contract_id: c.hr_contract_id.clone(),
+        candidate_id: c.candidate_id.clone(),
+        kind: kind_to(c.kind),
+        start_date: Some(dates::to_proto(c.start_date)),
+        end_date: c.end_date.map(dates::to_proto),
+        hours_per_week: Some(decimals::to_proto(c.hours_per_week)),
+        pw: c.pw.as_ref().map(|p| classification_to_proto(p, c)),
+        municipality_code: c.municipality_code.clone().unwrap_or_default(),
+        version: l.version as i32,
+        loonwaarde_measurements: measurements,
+        trajectory_id: l.trajectory_id.clone().unwrap_or_default(),
+        earlier_versions: Vec::new(),
+    }
+}
+
+fn trajectory_to_proto(t: &TrajectoryRow) -> pb::Trajectory {
+    pb::Trajectory {
+        id: t.id.clone(),
+        candidate_id: t.contract.candidate_id.clone(),
+        hr_contract_id: t.contract.hr_contract_id.clone(),
+        start_date: Some(dates::to_proto(t.contract.start_date)),
+        max_end_date: Some(dates::to_proto(max_end_date(t.contract.start_date))),
+        uitstroomprofiel_at_start: t.contract.pw.as_ref().map(|p| profiel_to(p.uitstroomprofiel)).unwrap_or(0),
+        completion_date: t.completion.map(|(d, _)| dates::to_proto(d)),
+        result: t.completion.map(|(_, r)| result_to(r)).unwrap_or(0),
+        municipality_code: t.contract.municipality_code.clone().unwrap_or_default(),
+    }
+}
+
+fn event_to_proto(e: &EventRow) -> pb::DevelopmentEvent {
+    let change = Development::from_row(&e.kind, &e.value).map(|d| match d {
+        Development::WerkladderStep(step) => pb::development_event::Change::WerkladderStep(step_to(step)),
+        Development::Loonwaarde(p) => pb::development_event::Change::LoonwaardePercent(decimals::to_proto(p)),
+        Development::Uitstroomprofiel(p) => pb::development_event::Change::Uitstroomprofiel(profiel_to(p)),
+    });
+    pb::DevelopmentEvent {
+        hr_contract_id: e.hr_contract_id.clone(),
+        effective_date: Some(dates::to_proto(e.effective_date)),
+        change,
+    }
+}
+
+fn results_to_proto(r: &Results) -> Vec<pb::GroupCount> {
+    r.groups
+        .iter()
+        .map(|(group, count, results)| pb::GroupCount {
+            group: group_to(*group),
+            count: *count as i64,
+            results: results.iter().map(|(r, n)| pb::ResultCount { result: result_to(*r), count: *n as i64 }).collect(),
+        })
+        .collect()
+}
+
+fn class_counts<T: Copy>(counts: &[(T, u64)], code: fn(T) -> &'static str) -> Vec<pb::ClassCount> {
+    counts.iter().map(|&(v, n)| pb::ClassCount { value: code(v).to_owned(), count: n as i64 }).collect()
+}
+
+#[tonic::async_trait]
+impl pb::employment_service_server::EmploymentService for EmploymentApi {
+    async fn push_contracts(&self, request: Request<pb::PushContractsRequest>) -> ApiResult<pb::PushContractsResponse> {
+        let contracts = request.into_inner().contracts;
+        if contracts.len() > MAX_PUSH {
+            let why = format!("holds {} contracts; at most {MAX_PUSH} per push", contracts.len());
+            return Err(ServiceError::invalid("contracts", why).into());
+        }
+        let items = contracts
+            .iter()
+            .map(|input| {
+                let id = input.hr_contract_id.trim().to_owned();
+                let decoded = if id.is_empty() {
+                    Err(Rejection::new("hr_contract_id", "is required"))
+                } else {
+                    decode_contract(input)
+                };
+                (id, decoded)
+            })
+            .collect();
+        let outcomes = self.employment.push(items).await?;
+        let mut response = pb::PushContractsResponse::default();
+        for (hr_contract_id, outcome) in outcomes {
+            let (code, field, reason) = match outcome {
+                Outcome::Created => (pb::ContractOutcome::Created, String::new(), String::new()),
+                Outcome::Updated => (pb::ContractOutcome::Updated, String::new(), String::new()),
+                Outcome::Unchanged => (pb::ContractOutcome::Unchanged, String::new(), String::new()),
+                Outcome::Rejected(r) => (pb::ContractOutcome::Rejected, r.field, r.reason),
+            };
+            match code {
+                pb::ContractOutcome::Created => response.created += 1,
+                pb::ContractOutcome::Updated => response.updated += 1,
+                pb::ContractOutcome::Unchanged => response.unchanged += 1,
+                _ => response.rejected += 1,
+            }
+            response.results.push(pb::ContractResult { hr_contract_id, outcome: code as i32, field, reason });
+        }
+        Ok(Response::new(response))
+    }
+
+    async fn get_contract(&self, request: Request<pb::GetContractRequest>) -> ApiResult<pb::Contract> {
+        let id = required_text("hr_contract_id", &request.into_inner().hr_contract_id)?;
+        let (listed, measurements, versions) = self.employment.contract(&id).await?;
+        let mut contract = contract_to_proto(&listed, measurements.iter().map(measurement).collect());
+        contract.earlier_versions = versions
+            .into_iter()
+            .map(|(version, c, replaced_at)| pb::ContractVersion {
+                version: version as i32,
+                contract: Some(contract_input(&c)),
+                replaced_at,
+            })
+            .collect();
+        Ok(Response::new(contract))
+    }
+
+    async fn list_contracts(&self, request: Request<pb::ListContractsRequest>) -> ApiResult<pb::ListContractsResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let limit = v.check(page_size(req.page_size));
+        let kind = v.check(kind_from("kind", req.kind));
+        let from = v.check(dates::optional("active_from", req.active_from.as_ref()));
+        let to = v.check(dates::optional("active_to", req.active_to.as_ref()));
+        v.finish()?;
+        let (Some(limit), Some(kind), Some(active_from), Some(active_to)) = (limit, kind, from, to) else {
+            unreachable!("checked by finish")
+        };
+        let filter = ContractFilter {
+            hr_contract_id: None,
+            kind,
+            municipality_codes: codes(&req.municipality_codes),
+            active_from,
+            active_to,
+            after: optional_text(&req.page_token),
+        };
+        let mut found = self.employment.list_contracts(&filter, limit + 1).await?;
+        let next_page_token = next_token(&mut found, limit, |(l, _)| l.contract.hr_contract_id.clone());
+        let contracts = found
+            .iter()
+            .map(|(l, measurements)| contract_to_proto(l, measurements.iter().map(measurement).collect()))
+            .collect();
+        Ok(Response::new(pb::ListContractsResponse { contracts, next_page_token }))
+    }
+
+    async fn list_trajectories(&self, request: Request<pb::ListTrajectoriesRequest>) -> ApiResult<pb::ListTrajectoriesResponse> {
+        let req = request.into_inner();
+        let limit = page_size(req.page_size)?;
+        let past = dates::optional("past_maximum_on", req.past_maximum_on.as_ref())?;
+        let filter = TrajectoryFilter {
+            municipality_codes: codes(&req.municipality_codes),
+            open_only: req.open_only,
+            completed_in: None,
+            after: optional_text(&req.page_token),
+        };
+        let mut found = self.employment.trajectories(&filter, past, limit + 1).await?;
+        let next_page_token = next_token(&mut found, limit, |t| t.id.clone());
+        Ok(Response::new(pb::ListTrajectoriesResponse {
+            trajectories: found.iter().map(trajectory_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn complete_trajectory(&self, request: Request<pb::CompleteTrajectoryRequest>) -> ApiResult<pb::Trajectory> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let id = v.check(required_text("trajectory_id", &req.trajectory_id));
+        let date = v.check(dates::required_past("completion_date", req.completion_date.as_ref()));
+        let result = v.check(required("result", result_from("result", req.result)));
+        v.finish()?;
+        let (Some(id), Some(date), Some(result)) = (id, date, result) else { unreachable!("checked by finish") };
+        let done = self.employment.complete_trajectory(&id, date, result).await?;
+        Ok(Response::new(trajectory_to_proto(&done)))
+    }
+
+    async fn record_development(&self, request: Request<pb::RecordDevelopmentRequest>) -> ApiResult<pb::DevelopmentEvent> {
+        let req = request.into_inner();
+        let event = req.event.ok_or_else(|| ServiceError::invalid("event", "is required"))?;
+        let mut v = Violations::new();
+        let id = v.check(required_text("event.hr_contract_id", &event.hr_contract_id));
+        let date = v.check(dates::required_past("event.effective_date", event.effective_date.as_ref()));
+        let change = v.check(match &event.change {
+            Some(pb::development_event::Change::WerkladderStep(s)) => {
+                required("event.werkladder_step", step_from("event.werkladder_step", *s)).map(Development::WerkladderStep)
+            }
+            Some(pb::development_event::Change::LoonwaardePercent(p)) => {
+                decimals::required("event.loonwaarde_percent", Some(p)).map(Development::Loonwaarde)
+            }
+            Some(pb::development_event::Change::Uitstroomprofiel(p)) => {
+                required("event.uitstroomprofiel", profiel_from("event.uitstroomprofiel", *p)).map(Development::Uitstroomprofiel)
+            }
+            None => Err(ServiceError::invalid("event.change", "is required: a step, a loonwaarde or an uitstroomprofiel")),
+        });
+        v.finish()?;
+        let (Some(id), Some(date), Some(change)) = (id, date, change) else { unreachable!("checked by finish") };
+        let row = self.employment.record_development(optional_text(&req.request_id), &id, date, change).await?;
+        Ok(Response::new(event_to_proto(&row)))
+    }
+
+    async fn list_forfaitair_overdue(
+        &self,
+        request: Request<pb::ListForfaitairOverdueRequest>,
+    ) -> ApiResult<pb::ListForfaitairOverdueResponse> {
+        let req = request.into_inner();
+        let as_of = dates::optional("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today);
+        let overdue = self.employment.forfaitair_overdue(as_of, codes(&req.municipality_codes)).await?;
+        let contracts = overdue
+            .into_iter()
+            .map(|(c, deadline)| pb::ForfaitairOverdue {
+                hr_contract_id: c.hr_contract_id,
+                candidate_id: c.candidate_id,
+                start_date: Some(dates::to_proto(c.start_date)),
+                deadline: Some(dates::to_proto(deadline)),
+                municipality_code: c.municipality_code.unwrap_or_default(),
+            })
+            .collect();
+        Ok(Response::new(pb::ListForfaitairOverdueResponse { contracts }))
+    }
+
+    async fn record_activity(&self, request: Request<pb::RecordActivityRequest>) -> ApiResult<pb::Activity> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let kind = v.check(required("kind", activity_from("kind", req.kind)));
+        let municipality = v.check(required_text("municipality_code", &req.municipality_code));
+        let date = v.check(dates::required_past("date", req.date.as_ref()));
+        v.finish()?;
+        let (Some(kind), Some(municipality_code), Some(date)) = (kind, municipality, date) else {
+            unreachable!("checked by finish")
+        };
+        let row = ActivityRow {
+            id: crate::new_id(),
+            kind: kind.code().to_owned(),
+            candidate_id: optional_text(&req.candidate_id),
+            municipality_code,
+            date,
+        };
+        let row = self.employment.record_activity(optional_text(&req.request_id), row).await?;
+        Ok(Response::new(pb::Activity {
+            id: row.id,
+            kind: crate::domain::activity::ActivityKind::from_code(&row.kind).map(activity_to).unwrap_or(0),
+            candidate_id: row.candidate_id.unwrap_or_default(),
+            municipality_code: row.municipality_code,
+            date: Some(dates::to_proto(row.date)),
+        }))
+    }
+
+    async fn get_started_contract_figures(
+        &self,
+        request: Request<pb::GetStartedContractFiguresRequest>,
+    ) -> ApiResult<pb::StartedContractFigures> {
+        let req = request.into_inner();
+        let (scope, period) = scope_and_period(req.scope.as_ref(), req.period.as_ref())?;
+        let (started, norm) = self.employment.started_figures(&scope, period).await?;
+        Ok(Response::new(pb::StartedContractFigures {
+            scope: Some(scope),
+            period: period_to_proto(period),
+            total: started.total as i64,
+            by_soort_plaatsing: class_counts(&started.by_soort_plaatsing, SoortPlaatsing::code),
+            by_doelgroep: class_counts(&started.by_doelgroep, Doelgroep::code),
+            by_uitstroomprofiel: class_counts(&started.by_uitstroomprofiel, Uitstroomprofiel::code),
+            by_loonwaardeklasse: class_counts(&started.by_loonwaardeklasse, Loonwaardeklasse::code),
+            by_instroom_trede: class_counts(&started.by_instroom_trede, WerkladderStep::code),
+            norm_total: norm.map(|n| i64::from(n.total)).unwrap_or(0),
+            norm_aanbodgestuurd: norm.map(|n| i64::from(n.aanbodgestuurd)).unwrap_or(0),
+            norm_vraaggestuurd: norm.map(|n| i64::from(n.vraaggestuurd)).unwrap_or(0),
+        }))
+    }
+
+    async fn get_trajectory_result_figures(
+        &self,
+        request: Request<pb::GetTrajectoryResultFiguresRequest>,
+    ) -> ApiResult<pb::TrajectoryResultFigures> {
+        let req = request.into_inner();
+        let (scope, period) = scope_and_period(req.scope.as_ref(), req.period.as_ref())?;
+        let (all, by_profile) = self.employment.trajectory_figures(&scope, period).await?;
+        Ok(Response::new(pb::TrajectoryResultFigures {
+            scope: Some(scope),
+            period: period_to_proto(period),
+            completed: all.completed as i64,
+            groups: results_to_proto(&all),
+            by_uitstroomprofiel: by_profile
+                .iter()
+                .map(|(profile, r)| pb::ProfileResults {
+                    uitstroomprofiel_at_start: profiel_to(*profile),
+                    completed: r.completed as i64,
+                    groups: results_to_proto(r),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_headcount_figures(&self, request: Request<pb::GetHeadcountFiguresRequest>) -> ApiResult<pb::HeadcountFigures> {
+        let req = request.into_inner();
+        let (scope, period) = scope_and_period(req.scope.as_ref(), req.period.as_ref())?;
+        let on = dates::required("on", req.on.as_ref())?;
+        let h = self.employment.headcount_figures(&scope, on, period).await?;
+        Ok(Response::new(pb::HeadcountFigures {
+            scope: Some(scope),
+            on: Some(dates::to_proto(on)),
+            period: period_to_proto(period),
+            pw_persons: h.pw_persons as i64,
+            pw_beschut: h.pw_beschut as i64,
+            pw_niet_beschut: h.pw_niet_beschut as i64,
+            pw_inflow: h.pw_inflow as i64,
+            pw_outflow: h.pw_outflow as i64,
+            by_kind: h.by_kind.iter().map(|&(k, n)| pb::KindCount { kind: kind_to(k), persons: n as i64 }).collect(),
+        }))
+    }
+
+    async fn get_beschut_figures(&self, request: Request<pb::GetBeschutFiguresRequest>) -> ApiResult<pb::BeschutFigures> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let scope = v.check(scope("scope", req.scope.as_ref()));
+        let on = v.check(dates::required("on", req.on.as_ref()));
+        v.finish()?;
+        let (Some(scope), Some(on)) = (scope, on) else { unreachable!("checked by finish") };
+        let b = self.employment.beschut_figures(&scope, on).await?;
+        Ok(Response::new(pb::BeschutFigures {
+            scope: Some(scope),
+            on: Some(dates::to_proto(on)),
+            by_step: b.by_step.iter().map(|&(s, n)| pb::StepCount { step: step_to(s), persons: n as i64 }).collect(),
+            persons: b.persons as i64,
+            hours_per_week: Some(decimals::to_proto(b.hours_per_week)),
+            fte: Some(decimals::to_proto(b.fte)),
+        }))
+    }
+
+    async fn get_activity_figures(&self, request: Request<pb::GetActivityFiguresRequest>) -> ApiResult<pb::ActivityFigures> {
+        let req = request.into_inner();
+        let (scope, period) = scope_and_period(req.scope.as_ref(), req.period.as_ref())?;
+        let counts = self.employment.activity_figures(&scope, period).await?;
+        let counts = crate::domain::activity::ActivityKind::ALL
+            .iter()
+            .map(|&kind| pb::ActivityCount {
+                kind: activity_to(kind),
+                count: counts.iter().find(|(k, _)| k == kind.code()).map(|(_, n)| *n as i64).unwrap_or(0),
+            })
+            .collect();
+        Ok(Response::new(pb::ActivityFigures { scope: Some(scope), period: period_to_proto(period), counts }))
+    }
+}
+
+fn scope_and_period(s: Option<&cpb::Scope>, p: Option<&pb::Period>) -> Result<(cpb::Scope, Period), ServiceError> {
+    let mut v = Violations::new();
+    let scope = v.check(scope("scope", s));
+    let period = v.check(period("period", p));
+    v.finish()?;
+    Ok((scope.expect("checked"), period.expect("checked")))
+}
+
+fn measurement((date, percent): &(NaiveDate, rust_decimal::Decimal)) -> pb::LoonwaardeMeasurement {
+    pb::LoonwaardeMeasurement {
+        effective_date: Some(dates::to_proto(*date)),
+        measured_percent: Some(decimals::to_proto(*percent)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_value_maps_onto_the_protobuf_enums() {
+        for &k in ContractKind::ALL {
+            assert_eq!(kind_from("k", kind_to(k)).unwrap(), Some(k));
+        }
+        for &v in SoortPlaatsing::ALL {
+            assert_eq!(soort_from("s", soort_to(v)).unwrap(), Some(v));
+        }
+        for &v in Doelgroep::ALL {
+            assert_eq!(doelgroep_from("d", doelgroep_to(v)).unwrap(), Some(v));
+        }
+        for &v in Uitstroomprofiel::ALL {
+            assert_eq!(profiel_from("u", profiel_to(v)).unwrap(), Some(v));
+        }
+        for &v in WerkladderStep::ALL {
+            assert_eq!(step_from("w", step_to(v)).unwrap(), Some(v));
+        }
+        for &v in TrajectoryResult::ALL {
+            assert_eq!(result_from("r", result_to(v)).unwrap(), Some(v));
+        }
+        for &v in ResultGroup::ALL {
+            assert_eq!(group_from("g", group_to(v)).unwrap(), Some(v));
+        }
+        for &v in Loonwaardeklasse::ALL {
+            assert_eq!(klasse_from("l", klasse_to(v)).unwrap(), Some(v));
+        }
+        for &v in crate::domain::activity::ActivityKind::ALL {
+            assert_eq!(activity_from("a", activity_to(v)).unwrap(), Some(v));
+        }
+    }
+}

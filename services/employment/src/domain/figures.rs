@@ -1,0 +1,279 @@
+//! The employment figures of domain.md §3, computed from contract and
+//! trajectory facts: started dienstverbanden by classification, completed
+//! trajectories by result (and by the uitstroomprofiel at their start),
+//! persons employed on a date with in- and outflow, and beschut persons per
+//! werkladder step with their fte. Plain functions over plain data.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::contract::{
+    Contract, ContractKind, Doelgroep, Loonwaardeklasse, SoortPlaatsing, Uitstroomprofiel, WerkladderStep,
+};
+use super::trajectory::{ResultGroup, TrajectoryResult};
+
+/// Hours per week that make one fte of nieuw beschut werk.
+pub const HOURS_PER_FTE: u32 = 31;
+
+/// A period of days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Period {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.first <= day && day <= self.last
+    }
+}
+
+/// Counts per value, every value present (zero included), in order.
+fn tally<T: Copy + Ord>(all: &[T], values: impl Iterator<Item = T>) -> Vec<(T, u64)> {
+    let mut counts: BTreeMap<T, u64> = all.iter().map(|&v| (v, 0)).collect();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
+    }
+    counts.into_iter().collect()
+}
+
+/// Started PW dienstverbanden by the five classifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub total: u64,
+    pub by_soort_plaatsing: Vec<(SoortPlaatsing, u64)>,
+    pub by_doelgroep: Vec<(Doelgroep, u64)>,
+    pub by_uitstroomprofiel: Vec<(Uitstroomprofiel, u64)>,
+    pub by_loonwaardeklasse: Vec<(Loonwaardeklasse, u64)>,
+    pub by_instroom_trede: Vec<(WerkladderStep, u64)>,
+}
+
+/// Classifies the PW contracts that started a dienstverband (a trajectory)
+/// in the period.
+pub fn started<'a>(starters: impl Iterator<Item = &'a Contract> + Clone, period: Period) -> Started {
+    let pw = starters.filter(move |c| period.contains(c.start_date)).filter_map(|c| c.pw.as_ref());
+    Started {
+        total: pw.clone().count() as u64,
+        by_soort_plaatsing: tally(SoortPlaatsing::ALL, pw.clone().map(|p| p.soort_plaatsing)),
+        by_doelgroep: tally(Doelgroep::ALL, pw.clone().map(|p| p.doelgroep)),
+        by_uitstroomprofiel: tally(Uitstroomprofiel::ALL, pw.clone().map(|p| p.uitstroomprofiel)),
+        by_loonwaardeklasse: tally(Loonwaardeklasse::ALL, pw.clone().map(|p| p.loonwaarde.class())),
+        by_instroom_trede: tally(WerkladderStep::ALL, pw.map(|p| p.werkladder_step)),
+    }
+}
+
+/// A completed trajectory as the figures need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion {
+    pub date: NaiveDate,
+    pub result: TrajectoryResult,
+    pub uitstroomprofiel_at_start: Option<Uitstroomprofiel>,
+}
+
+/// Completed trajectories by group and result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Results {
+    pub completed: u64,
+    pub groups: Vec<(ResultGroup, u64, Vec<(TrajectoryResult, u64)>)>,
+}
+
+fn results<'a>(completions: impl Iterator<Item = &'a Completion> + Clone) -> Results {
+    let by_result = tally(TrajectoryResult::ALL, completions.clone().map(|c| c.result));
+    let groups = ResultGroup::ALL
+        .iter()
+        .map(|&group| {
+            let results: Vec<(TrajectoryResult, u64)> =
+                by_result.iter().filter(|(r, _)| r.group() == group).copied().collect();
+            (group, results.iter().map(|(_, n)| n).sum(), results)
+        })
+        .collect();
+    Results { completed: completions.count() as u64, groups }
+}
+
+/// Trajectories completed in the period, in all and per uitstroomprofiel
+/// set at their start (the development KPI).
+pub fn completed(completions: &[Completion], period: Period) -> (Results, Vec<(Uitstroomprofiel, Results)>) {
+    let in_period = completions.iter().filter(|c| period.contains(c.date));
+    let by_profile = Uitstroomprofiel::ALL
+        .iter()
+        .map(|&profile| {
+            let of_profile = in_period.clone().filter(move |c| c.uitstroomprofiel_at_start == Some(profile));
+            (profile, results(of_profile))
+        })
+        .collect();
+    (results(in_period), by_profile)
+}
+
+/// Persons employed on a date, and PW in- and outflow over a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headcount {
+    pub pw_persons: u64,
+    pub pw_beschut: u64,
+    pub pw_niet_beschut: u64,
+    pub pw_inflow: u64,
+    pub pw_outflow: u64,
+    pub by_kind: Vec<(ContractKind, u64)>,
+}
+
+pub fn headcount(contracts: &[Contract], on: NaiveDate, period: Period) -> Headcount {
+    let running: Vec<&Contract> = contracts.iter().filter(|c| c.runs_on(on)).collect();
+    let persons = |kind: ContractKind| -> HashSet<&str> {
+        running.iter().filter(|c| c.kind == kind).map(|c| c.candidate_id.as_str()).collect()
+    };
+    let pw = persons(ContractKind::Pw);
+    let beschut: HashSet<&str> = running
+        .iter()
+        .filter(|c| c.pw.as_ref().is_some_and(|p| p.is_beschut()))
+        .map(|c| c.candidate_id.as_str())
+        .collect();
+    let (inflow, outflow) = pw_flows(contracts, period);
+    Headcount {
+        pw_persons: pw.len() as u64,
+        pw_beschut: beschut.len() as u64,
+        pw_niet_beschut: (pw.len() - beschut.len()) as u64,
+        pw_inflow: inflow,
+        pw_outflow: outflow,
+        by_kind: ContractKind::ALL.iter().map(|&k| (k, persons(k).len() as u64)).collect(),
+    }
+}
+
+/// Persons whose PW employment began, and ended, in the period. Contracts
+/// of one person that overlap or follow on the next day are one spell of
+/// employment: a renewal is neither outflow nor inflow.
+fn pw_flows(contracts: &[Contract], period: Period) -> (u64, u64) {
+    let mut by_person: HashMap<&str, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    for c in contracts.iter().filter(|c| c.kind == ContractKind::Pw) {
+        by_person.entry(&c.candidate_id).or_default().push((c.start_date, c.end_date));
+    }
+    let (mut inflow, mut outflow) = (0, 0);
+    for spells in by_person.values_mut() {
+        spells.sort();
+        let mut merged: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
+        for &(start, end) in spells.iter() {
+            match merged.last_mut() {
+                Some((_, last_end)) if last_end.is_none_or(|e| e.succ_opt().is_none_or(|next| start <= next)) => {
+                    *last_end = match (*last_end, end) {
+                        (None, _) | (_, None) => None,
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                    };
+                }
+                _ => merged.push((start, end)),
+            }
+        }
+        inflow += u64::from(merged.iter().any(|(start, _)| period.contains(*start)));
+        outflow += u64::from(merged.iter().any(|(_, end)| end.is_some_and(|e| period.contains(e))));
+    }
+    (inflow, outflow)
+}
+
+/// Beschut persons at IBN on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beschut {
+    pub by_step: Vec<(WerkladderStep, u64)>,
+    pub persons: u64,
+    pub hours_per_week: Decimal,
+    /// hours ÷ 31, to 6 decimals.
+    pub fte: Decimal,
+}
+
+/// Beschut (nieuw beschut) PW contracts running on the date: persons per
+/// werkladder step (the latest step recorded on or before the date, else
+/// the instroom trede) and their fte.
+pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>, on: NaiveDate) -> Beschut {
+    // One contract per person: the one started last.
+    let mut per_person: HashMap<&str, &Contract> = HashMap::new();
+    let mut hours = Decimal::ZERO;
+    for c in contracts.iter().filter(|c| c.runs_on(on) && c.pw.as_ref().is_some_and(|p| p.is_beschut())) {
+        hours += c.hours_per_week;
+        let entry = per_person.entry(&c.candidate_id).or_insert(c);
+        if c.start_date > entry.start_date {
+            *entry = c;
+        }
+    }
+    let step_of = |c: &Contract| {
+        steps
+            .get(&c.hr_contract_id)
+            .and_then(|s| s.iter().filter(|(d, _)| *d <= on).max_by_key(|(d, _)| *d).map(|(_, step)| *step))
+            .or(c.pw.as_ref().map(|p| p.werkladder_step))
+            .unwrap_or(WerkladderStep::WerkenBinnenIbn)
+    };
+    Beschut {
+        by_step: tally(WerkladderStep::ALL, per_person.values().map(|c| step_of(c))),
+        persons: per_person.len() as u64,
+        hours_per_week: hours,
+        fte: fte(hours),
+    }
+}
+
+/// Hours per week as fte of nieuw beschut werk (31 hours), to 6 decimals.
+pub fn fte(hours_per_week: Decimal) -> Decimal {
+    (hours_per_week / Decimal::from(HOURS_PER_FTE)).round_dp(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contract::tests::pw;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn year(y: i32) -> Period {
+        Period { first: NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), last: NaiveDate::from_ymd_opt(y, 12, 31).unwrap() }
+    }
+
+    #[test]
+    fn a_20_hour_contract_is_20_31_fte() {
+        assert_eq!(fte(Decimal::from(20)), "0.645161".parse().unwrap());
+        assert_eq!(fte(Decimal::from(31)), Decimal::ONE);
+    }
+
+    #[test]
+    fn reproduces_the_trajectories_completed_in_2022() {
+        use TrajectoryResult::*;
+        let mut completions = Vec::new();
+        for (result, n) in [(DvbReguliereWerkgever, 20), (DvbIbnRegulierContract, 2), (DvbIbnKernbezetting, 55), (OpEigenVerzoek, 14), (NietPassend, 26), (Verhuisd, 3)] {
+            for _ in 0..n {
+                completions.push(Completion { date: d("2022-06-30"), result, uitstroomprofiel_at_start: None });
+            }
+        }
+        completions.push(Completion { date: d("2023-01-01"), result: Opleiding, uitstroomprofiel_at_start: None });
+        let (all, _) = completed(&completions, year(2022));
+        assert_eq!(all.completed, 120);
+        assert_eq!((all.groups[0].0, all.groups[0].1), (ResultGroup::NaarWerkOfOpleiding, 77));
+        assert_eq!((all.groups[1].0, all.groups[1].1), (ResultGroup::Overig, 43));
+        assert_eq!(all.groups[0].2[0], (Opleiding, 0));
+    }
+
+    #[test]
+    fn renewals_are_neither_inflow_nor_outflow() {
+        let mut first = pw("HR-1", "p1", "2021-03-01");
+        first.end_date = Some(d("2022-02-28"));
+        let renewal = pw("HR-2", "p1", "2022-03-01");
+        let mut leaver = pw("HR-3", "p2", "2022-05-01");
+        leaver.end_date = Some(d("2022-10-31"));
+        let h = headcount(&[first, renewal, leaver], d("2022-12-31"), year(2022));
+        assert_eq!((h.pw_persons, h.pw_inflow, h.pw_outflow), (1, 1, 1));
+    }
+
+    #[test]
+    fn beschut_persons_follow_their_latest_step_on_the_date() {
+        let mut a = pw("HR-1", "p1", "2022-01-01");
+        a.pw.as_mut().unwrap().doelgroep = Doelgroep::NieuwBeschut;
+        a.hours_per_week = Decimal::from(20);
+        let mut b = pw("HR-2", "p2", "2022-01-01");
+        b.pw.as_mut().unwrap().doelgroep = Doelgroep::NieuwBeschut;
+        b.hours_per_week = Decimal::from(31);
+        let steps = HashMap::from([("HR-1".to_owned(), vec![(d("2022-06-01"), WerkladderStep::WerkenOpLocatie)])]);
+        let before = beschut(&[a.clone(), b.clone()], &steps, d("2022-05-31"));
+        assert_eq!(before.by_step[0], (WerkladderStep::WerkenBinnenIbn, 2));
+        let after = beschut(&[a, b], &steps, d("2022-12-31"));
+        assert_eq!(after.by_step[0], (WerkladderStep::WerkenBinnenIbn, 1));
+        assert_eq!(after.by_step[1], (WerkladderStep::WerkenOpLocatie, 1));
+        assert_eq!(after.hours_per_week, Decimal::from(51));
+        assert_eq!(after.fte, "1.645161".parse().unwrap());
+    }
+}

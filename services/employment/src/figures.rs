@@ -1,0 +1,98 @@
+//! The figures other services and reporting ask for: aggregates over this
+//! service's data for a scope (resolved by intake) and a date or period.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use partnership_platform::ServiceError;
+use partnership_proto::common as cpb;
+
+use crate::Employment;
+use crate::domain::contract::{ContractKind, WerkladderStep};
+use crate::domain::figures::{self, Beschut, Headcount, Period, Results, Started};
+use crate::domain::contract::Uitstroomprofiel;
+use crate::domain::norms::Norm;
+use crate::store::{self, ContractFilter};
+
+impl Employment {
+    /// The municipality codes of a scope; `None` for the whole partnership
+    /// (which also holds contracts without a municipality).
+    async fn codes(&self, scope: &cpb::Scope) -> Result<Option<Vec<String>>, ServiceError> {
+        if scope.level == cpb::ScopeLevel::Partnership as i32 {
+            return Ok(None);
+        }
+        self.scope_codes(scope.clone()).await.map(Some)
+    }
+
+    pub async fn started_figures(&self, scope: &cpb::Scope, period: Period) -> Result<(Started, Option<Norm>), ServiceError> {
+        let codes = self.codes(scope).await?;
+        let mut conn = self.db.pool().acquire().await?;
+        let filter = ContractFilter { kind: Some(ContractKind::Pw), municipality_codes: codes, ..Default::default() };
+        let starters: Vec<_> = store::list_contracts(&mut conn, &filter, None)
+            .await?
+            .into_iter()
+            .filter(|l| l.trajectory_id.is_some())
+            .map(|l| l.contract)
+            .collect();
+        let norm = self.norms.for_year(chrono::Datelike::year(&period.last));
+        Ok((figures::started(starters.iter(), period), norm))
+    }
+
+    pub async fn trajectory_figures(
+        &self,
+        scope: &cpb::Scope,
+        period: Period,
+    ) -> Result<(Results, Vec<(Uitstroomprofiel, Results)>), ServiceError> {
+        let codes = self.codes(scope).await?;
+        let mut conn = self.db.pool().acquire().await?;
+        let completions = store::completions(&mut conn, codes.as_deref(), period).await?;
+        Ok(figures::completed(&completions, period))
+    }
+
+    pub async fn headcount_figures(&self, scope: &cpb::Scope, on: NaiveDate, period: Period) -> Result<Headcount, ServiceError> {
+        let codes = self.codes(scope).await?;
+        let mut conn = self.db.pool().acquire().await?;
+        // Contracts touching the day before or after the period count too:
+        // they tell a renewal from a new start or a real end.
+        let filter = ContractFilter {
+            municipality_codes: codes,
+            active_from: Some(period.first.min(on).pred_opt().unwrap_or(period.first)),
+            active_to: Some(period.last.max(on).succ_opt().unwrap_or(period.last)),
+            ..Default::default()
+        };
+        let contracts: Vec<_> = store::list_contracts(&mut conn, &filter, None).await?.into_iter().map(|l| l.contract).collect();
+        Ok(figures::headcount(&contracts, on, period))
+    }
+
+    pub async fn beschut_figures(&self, scope: &cpb::Scope, on: NaiveDate) -> Result<Beschut, ServiceError> {
+        let codes = self.codes(scope).await?;
+        let mut conn = self.db.pool().acquire().await?;
+        let filter = ContractFilter {
+            kind: Some(ContractKind::Pw),
+            municipality_codes: codes,
+            active_from: Some(on),
+            active_to: Some(on),
+            ..Default::default()
+        };
+        let contracts: Vec<_> = store::list_contracts(&mut conn, &filter, None)
+            .await?
+            .into_iter()
+            .map(|l| l.contract)
+            .filter(|c| c.pw.as_ref().is_some_and(|p| p.is_beschut()))
+            .collect();
+        let ids: Vec<String> = contracts.iter().map(|c| c.hr_contract_id.clone()).collect();
+        let mut steps: HashMap<String, Vec<(NaiveDate, WerkladderStep)>> = HashMap::new();
+        for event in store::events_of_kind(&mut conn, "WERKLADDER_STEP", Some(&ids)).await? {
+            if let Some(step) = WerkladderStep::from_code(&event.value) {
+                steps.entry(event.hr_contract_id).or_default().push((event.effective_date, step));
+            }
+        }
+        Ok(figures::beschut(&contracts, &steps, on))
+    }
+
+    pub async fn activity_figures(&self, scope: &cpb::Scope, period: Period) -> Result<Vec<(String, u64)>, ServiceError> {
+        let codes = self.codes(scope).await?;
+        let mut conn = self.db.pool().acquire().await?;
+        store::activity_counts(&mut conn, codes.as_deref(), period).await
+    }
+}

@@ -1,0 +1,184 @@
+//! The HR push: a batch of contracts upserted idempotently. Each contract
+//! is checked on its own; the good ones are stored together in one
+//! transaction with what they cause — a trajectory for a new PW
+//! dienstverband, and an outbox message for intake — so nothing is half
+//! applied and nothing acknowledged is lost.
+
+use std::collections::{HashMap, HashSet};
+
+use partnership_platform::{ServiceError, peer};
+use partnership_proto::common as cpb;
+use partnership_proto::intake as ipb;
+
+use crate::Employment;
+use crate::domain::contract::{Contract, ContractKind, Rejection, check};
+use crate::store::{self, OutboxRow};
+
+/// The most contracts one push may carry.
+pub const MAX_PUSH: usize = 10_000;
+
+/// A decoded contract and the BSN it names (not stored).
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub bsn: String,
+    /// The facts; `candidate_id` is filled in from the BSN.
+    pub contract: Contract,
+}
+
+/// What happened to one contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    Rejected(Rejection),
+}
+
+/// The request id intake knows a contract's outcome by.
+pub fn outcome_request_id(hr_contract_id: &str) -> String {
+    format!("employment-contract:{hr_contract_id}")
+}
+
+impl Employment {
+    /// Upserts the batch. `items` holds, per contract, the decoded contract
+    /// or why it could not be decoded; the answer has one outcome per item.
+    pub async fn push(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {
+        let known = self.known_municipalities().await?;
+        let mut checked: Vec<(String, Result<Pushed, Rejection>)> = items
+            .into_iter()
+            .map(|(id, item)| {
+                let item = item.and_then(|p| {
+                    check(&p.contract)?;
+                    match &p.contract.municipality_code {
+                        Some(code) if !known.contains(code) => {
+                            let field = if p.contract.kind == ContractKind::Pw { "pw.paying_municipality_code" } else { "municipality_code" };
+                            Err(Rejection::new(field, format!("{code} is not a municipality of the partnership")))
+                        }
+                        _ => Ok(p),
+                    }
+                });
+                (id, item)
+            })
+            .collect();
+
+        let bsns: Vec<String> = checked
+            .iter()
+            .filter_map(|(_, item)| item.as_ref().ok().map(|p| p.bsn.clone()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let candidates = self.resolve(&bsns).await?;
+        for (_, item) in checked.iter_mut() {
+            if let Ok(pushed) = item {
+                match candidates.get(&pushed.bsn) {
+                    Some(id) => pushed.contract.candidate_id = id.clone(),
+                    None => *item = Err(Rejection::new("bsn", "no candidate with this BSN in intake")),
+                }
+            }
+        }
+        let outcomes = self.store_batch(checked).await?;
+        self.outbox_wake.notify_one();
+        Ok(outcomes)
+    }
+
+    /// The candidate ids of these BSNs, through intake.
+    async fn resolve(&self, bsns: &[String]) -> Result<HashMap<String, String>, ServiceError> {
+        let mut found = HashMap::with_capacity(bsns.len());
+        for chunk in bsns.chunks(MAX_PUSH) {
+            let request = ipb::BatchResolveCandidatesRequest { bsns: chunk.to_vec() };
+            let answer = self
+                .intake
+                .clone()
+                .batch_resolve_candidates(peer::request(request, peer::DEFAULT_DEADLINE))
+                .await
+                .map_err(|status| unavailable("resolving BSNs", &status))?;
+            for r in answer.into_inner().resolutions.into_iter().filter(|r| !r.candidate_id.is_empty()) {
+                found.insert(r.bsn, r.candidate_id);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every municipality code of the partnership, from intake.
+    pub(crate) async fn known_municipalities(&self) -> Result<HashSet<String>, ServiceError> {
+        let scope = cpb::Scope { level: cpb::ScopeLevel::Partnership as i32, code: String::new() };
+        self.scope_codes(scope).await.map(|codes| codes.into_iter().collect())
+    }
+
+    /// The municipality codes of a scope, from intake.
+    pub(crate) async fn scope_codes(&self, scope: cpb::Scope) -> Result<Vec<String>, ServiceError> {
+        let request = ipb::ResolveScopeRequest { scope: Some(scope) };
+        match self.intake.clone().resolve_scope(peer::request(request, peer::DEFAULT_DEADLINE)).await {
+            Ok(resolved) => Ok(resolved.into_inner().municipality_codes),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+                Err(ServiceError::invalid("scope", status.message().to_owned()))
+            }
+            Err(status) => Err(unavailable("resolving the scope", &status)),
+        }
+    }
+
+    async fn store_batch(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {
+        let now = crate::now();
+        let ids: Vec<String> = items.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
+        let candidate_ids: Vec<String> = items
+            .iter()
+            .filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.clone()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut tx = self.db.begin_write().await?;
+        let mut current = store::contracts_by_ids(tx.conn(), &ids).await?;
+        let mut open_trajectory: HashSet<String> =
+            store::candidates_with_open_trajectory(tx.conn(), &candidate_ids).await?.into_iter().collect();
+
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (id, item) in items {
+            let pushed = match item {
+                Ok(pushed) => pushed,
+                Err(rejection) => {
+                    outcomes.push((id, Outcome::Rejected(rejection)));
+                    continue;
+                }
+            };
+            let contract = pushed.contract;
+            let fingerprint = contract.fingerprint();
+            let (outcome, became_pw) = match current.get(&id) {
+                Some((_, _, stored)) if *stored == fingerprint => (Outcome::Unchanged, false),
+                Some((old, version, _)) => {
+                    store::replace_contract(tx.conn(), old, *version, &contract, &fingerprint, &now).await?;
+                    (Outcome::Updated, old.kind != ContractKind::Pw && contract.kind == ContractKind::Pw)
+                }
+                None => {
+                    store::insert_contract(tx.conn(), &contract, &fingerprint, &now).await?;
+                    (Outcome::Created, contract.kind == ContractKind::Pw)
+                }
+            };
+            if became_pw {
+                // A PW dienstverband at IBN: it starts a development trajectory
+                // unless one is still open, and intake is told (outbox).
+                if open_trajectory.insert(contract.candidate_id.clone()) {
+                    store::insert_trajectory(tx.conn(), &crate::new_id(), &contract.candidate_id, &id).await?;
+                }
+                let message = OutboxRow {
+                    id: crate::new_id(),
+                    hr_contract_id: id.clone(),
+                    candidate_id: contract.candidate_id.clone(),
+                    effective_date: contract.start_date,
+                    attempts: 0,
+                };
+                store::insert_outbox(tx.conn(), &message, &now).await?;
+            }
+            if outcome != Outcome::Unchanged {
+                let version = current.get(&id).map(|(_, v, _)| v + 1).unwrap_or(1);
+                current.insert(id.clone(), (contract, version, fingerprint));
+            }
+            outcomes.push((id, outcome));
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+fn unavailable(what: &str, status: &tonic::Status) -> ServiceError {
+    ServiceError::Unavailable(format!("{what}: intake answered {:?}: {}; nothing was stored, push again", status.code(), status.message()))
+}

@@ -1,0 +1,575 @@
+//! Employment's tables, and the only place with SQL for them.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use partnership_platform::store::Sql;
+use partnership_platform::{Migration, ServiceError};
+use rust_decimal::Decimal;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::contract::{
+    Contract, ContractKind, Doelgroep, Loonwaarde, PwClassification, SoortPlaatsing, Uitstroomprofiel, WerkladderStep,
+};
+use crate::domain::figures::{Completion, Period};
+use crate::domain::trajectory::TrajectoryResult;
+
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") }];
+
+type Result<T> = std::result::Result<T, ServiceError>;
+
+fn corrupt(what: &str, value: &str) -> ServiceError {
+    ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
+}
+
+fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|_| corrupt(column, &text))
+}
+
+fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| t.parse().map_err(|_| corrupt(column, &t))).transpose()
+}
+
+fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|_| corrupt(column, &text))
+}
+
+fn code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| parse(&t).ok_or_else(|| corrupt(column, &t))).transpose()
+}
+
+fn required_code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    code(row, column, parse)?.ok_or_else(|| corrupt(column, "NULL"))
+}
+
+// --------------------------------------------------------------- contracts
+
+const CONTRACT_COLUMNS: &str = "c.hr_contract_id, c.candidate_id, c.kind, c.start_date, c.end_date, c.hours_per_week, \
+     c.municipality_code, c.soort_plaatsing, c.doelgroep, c.uitstroomprofiel, c.loonwaarde, c.werkladder_step";
+
+fn contract(row: &AnyRow) -> Result<Contract> {
+    let kind = required_code(row, "kind", ContractKind::from_code)?;
+    let soort = code(row, "soort_plaatsing", SoortPlaatsing::from_code)?;
+    let pw = match soort {
+        None => None,
+        Some(soort_plaatsing) => {
+            let loonwaarde: String = row.try_get::<Option<String>, _>("loonwaarde")?.unwrap_or_default();
+            Some(PwClassification {
+                soort_plaatsing,
+                doelgroep: required_code(row, "doelgroep", Doelgroep::from_code)?,
+                uitstroomprofiel: required_code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
+                loonwaarde: match loonwaarde.as_str() {
+                    "FORFAITAIR" => Loonwaarde::Forfaitair,
+                    text => Loonwaarde::Measured(text.parse().map_err(|_| corrupt("loonwaarde", text))?),
+                },
+                werkladder_step: required_code(row, "werkladder_step", WerkladderStep::from_code)?,
+            })
+        }
+    };
+    Ok(Contract {
+        hr_contract_id: row.try_get("hr_contract_id")?,
+        candidate_id: row.try_get("candidate_id")?,
+        kind,
+        start_date: date(row, "start_date")?,
+        end_date: opt_date(row, "end_date")?,
+        hours_per_week: decimal(row, "hours_per_week")?,
+        municipality_code: row.try_get("municipality_code")?,
+        pw,
+    })
+}
+
+/// The facts of a contract as bound values, in CONTRACT_COLUMNS order.
+fn bind_contract(sql: &mut Sql, c: &Contract) {
+    let pw = c.pw.as_ref();
+    let loonwaarde = pw.map(|p| match p.loonwaarde {
+        Loonwaarde::Forfaitair => "FORFAITAIR".to_owned(),
+        Loonwaarde::Measured(percent) => percent.normalize().to_string(),
+    });
+    let text = |value: Option<String>| value.map(SqlValue::Text).unwrap_or(SqlValue::Null);
+    let values = [
+        SqlValue::Text(c.hr_contract_id.clone()),
+        SqlValue::Text(c.candidate_id.clone()),
+        SqlValue::Text(c.kind.code().to_owned()),
+        SqlValue::Text(c.start_date.to_string()),
+        text(c.end_date.map(|d| d.to_string())),
+        SqlValue::Text(c.hours_per_week.normalize().to_string()),
+        text(c.municipality_code.clone()),
+        text(pw.map(|p| p.soort_plaatsing.code().to_owned())),
+        text(pw.map(|p| p.doelgroep.code().to_owned())),
+        text(pw.map(|p| p.uitstroomprofiel.code().to_owned())),
+        text(loonwaarde),
+        text(pw.map(|p| p.werkladder_step.code().to_owned())),
+    ];
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        match value {
+            SqlValue::Text(t) => sql.bind(t),
+            SqlValue::Null => sql.push("NULL"),
+        };
+    }
+}
+
+enum SqlValue {
+    Text(String),
+    Null,
+}
+
+/// The stored contracts with these ids, with their version and fingerprint.
+pub async fn contracts_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, (Contract, i64, String)>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let mut sql = Sql::new(&format!(
+            "SELECT {CONTRACT_COLUMNS}, c.version, c.fingerprint FROM contracts c WHERE c.hr_contract_id IN "
+        ));
+        sql.bind_list(chunk);
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            let c = contract(&row)?;
+            found.insert(c.hr_contract_id.clone(), (c, row.try_get("version")?, row.try_get("fingerprint")?));
+        }
+    }
+    Ok(found)
+}
+
+pub async fn insert_contract(conn: &mut AnyConnection, c: &Contract, fingerprint: &str, at: &str) -> Result<()> {
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO contracts ({}, fingerprint, version, updated_at) VALUES (",
+        CONTRACT_COLUMNS.replace("c.", "")
+    ));
+    bind_contract(&mut sql, c);
+    sql.push(", ").bind(fingerprint).push(", 1, ").bind(at).push(")");
+    sql.query().execute(conn).await?;
+    Ok(())
+}
+
+/// Replaces a contract with a new version, keeping the old one.
+pub async fn replace_contract(
+    conn: &mut AnyConnection,
+    old: &Contract,
+    old_version: i64,
+    new: &Contract,
+    fingerprint: &str,
+    at: &str,
+) -> Result<()> {
+    let mut keep = Sql::new(&format!(
+        "INSERT INTO contract_versions ({}, version, replaced_at) VALUES (",
+        CONTRACT_COLUMNS.replace("c.", "")
+    ));
+    bind_contract(&mut keep, old);
+    keep.push(", ").bind(old_version).push(", ").bind(at).push(")");
+    keep.query().execute(&mut *conn).await?;
+    let mut update = Sql::new(&format!(
+        "UPDATE contracts SET ({}) = (",
+        CONTRACT_COLUMNS.replace("c.", "")
+    ));
+    bind_contract(&mut update, new);
+    update
+        .push("), fingerprint = ")
+        .bind(fingerprint)
+        .push(", version = ")
+        .bind(old_version + 1)
+        .push(", updated_at = ")
+        .bind(at)
+        .push(" WHERE hr_contract_id = ")
+        .bind(&new.hr_contract_id);
+    update.query().execute(conn).await?;
+    Ok(())
+}
+
+/// The earlier versions of a contract, oldest first.
+pub async fn contract_versions(conn: &mut AnyConnection, id: &str) -> Result<Vec<(i64, Contract, String)>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {CONTRACT_COLUMNS}, c.version, c.replaced_at FROM contract_versions c WHERE c.hr_contract_id = "
+    ));
+    sql.bind(id).push(" ORDER BY c.version");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(|row| Ok((row.try_get("version")?, contract(row)?, row.try_get("replaced_at")?))).collect()
+}
+
+/// Filters of a contract listing.
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    /// Only this one contract.
+    pub hr_contract_id: Option<String>,
+    pub kind: Option<ContractKind>,
+    pub municipality_codes: Option<Vec<String>>,
+    pub active_from: Option<NaiveDate>,
+    pub active_to: Option<NaiveDate>,
+    pub after: Option<String>,
+}
+
+/// A contract as listed: facts, version, the trajectory it started.
+#[derive(Debug, Clone)]
+pub struct ListedContract {
+    pub contract: Contract,
+    pub version: i64,
+    pub trajectory_id: Option<String>,
+}
+
+pub async fn list_contracts(conn: &mut AnyConnection, f: &ContractFilter, limit: Option<i64>) -> Result<Vec<ListedContract>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {CONTRACT_COLUMNS}, c.version, t.id AS trajectory_id FROM contracts c
+         LEFT JOIN trajectories t ON t.hr_contract_id = c.hr_contract_id WHERE 1 = 1"
+    ));
+    if let Some(id) = &f.hr_contract_id {
+        sql.push(" AND c.hr_contract_id = ").bind(id);
+    }
+    if let Some(kind) = f.kind {
+        sql.push(" AND c.kind = ").bind(kind.code());
+    }
+    if let Some(codes) = &f.municipality_codes {
+        sql.push(" AND c.municipality_code IN ").bind_list(codes);
+    }
+    if let Some(from) = f.active_from {
+        sql.push(" AND (c.end_date IS NULL OR c.end_date >= ").bind(from).push(")");
+    }
+    if let Some(to) = f.active_to {
+        sql.push(" AND c.start_date <= ").bind(to);
+    }
+    if let Some(after) = &f.after {
+        sql.push(" AND c.hr_contract_id > ").bind(after);
+    }
+    sql.push(" ORDER BY c.hr_contract_id");
+    if let Some(limit) = limit {
+        sql.push(" LIMIT ").bind(limit);
+    }
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ListedContract {
+                contract: contract(row)?,
+                version: row.try_get("version")?,
+                trajectory_id: row.try_get("trajectory_id")?,
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------ trajectories
+
+/// The candidates among these with a trajectory not yet completed.
+pub async fn candidates_with_open_trajectory(conn: &mut AnyConnection, candidates: &[String]) -> Result<Vec<String>> {
+    let mut open = Vec::new();
+    for chunk in candidates.chunks(1000) {
+        let mut sql = Sql::new("SELECT DISTINCT candidate_id FROM trajectories WHERE completion_date IS NULL AND candidate_id IN ");
+        sql.bind_list(chunk);
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            open.push(row.try_get("candidate_id")?);
+        }
+    }
+    Ok(open)
+}
+
+pub async fn insert_trajectory(conn: &mut AnyConnection, id: &str, candidate_id: &str, hr_contract_id: &str) -> Result<()> {
+    sqlx::query("INSERT INTO trajectories (id, candidate_id, hr_contract_id) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(candidate_id)
+        .bind(hr_contract_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A trajectory with the facts of the contract that started it.
+#[derive(Debug, Clone)]
+pub struct TrajectoryRow {
+    pub id: String,
+    pub contract: Contract,
+    pub completion: Option<(NaiveDate, TrajectoryResult)>,
+}
+
+const TRAJECTORY_SELECT: &str = "SELECT t.id AS trajectory_id, t.completion_date, t.result, ";
+
+fn trajectory(row: &AnyRow) -> Result<TrajectoryRow> {
+    let completion = match (opt_date(row, "completion_date")?, code(row, "result", TrajectoryResult::from_code)?) {
+        (Some(date), Some(result)) => Some((date, result)),
+        _ => None,
+    };
+    Ok(TrajectoryRow { id: row.try_get("trajectory_id")?, contract: contract(row)?, completion })
+}
+
+/// Filters of a trajectory listing.
+#[derive(Debug, Clone, Default)]
+pub struct TrajectoryFilter {
+    pub municipality_codes: Option<Vec<String>>,
+    pub open_only: bool,
+    /// Only those completed in this period.
+    pub completed_in: Option<Period>,
+    pub after: Option<String>,
+}
+
+pub async fn list_trajectories(conn: &mut AnyConnection, f: &TrajectoryFilter, limit: Option<i64>) -> Result<Vec<TrajectoryRow>> {
+    let mut sql = Sql::new(TRAJECTORY_SELECT);
+    sql.push(CONTRACT_COLUMNS).push(" FROM trajectories t JOIN contracts c ON c.hr_contract_id = t.hr_contract_id WHERE 1 = 1");
+    if let Some(codes) = &f.municipality_codes {
+        sql.push(" AND c.municipality_code IN ").bind_list(codes);
+    }
+    if f.open_only {
+        sql.push(" AND t.completion_date IS NULL");
+    }
+    if let Some(period) = f.completed_in {
+        sql.push(" AND t.completion_date >= ").bind(period.first).push(" AND t.completion_date <= ").bind(period.last);
+    }
+    if let Some(after) = &f.after {
+        sql.push(" AND t.id > ").bind(after);
+    }
+    sql.push(" ORDER BY t.id");
+    if let Some(limit) = limit {
+        sql.push(" LIMIT ").bind(limit);
+    }
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(trajectory).collect()
+}
+
+pub async fn trajectory_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<TrajectoryRow>> {
+    let mut sql = Sql::new(TRAJECTORY_SELECT);
+    sql.push(CONTRACT_COLUMNS)
+        .push(" FROM trajectories t JOIN contracts c ON c.hr_contract_id = t.hr_contract_id WHERE t.id = ")
+        .bind(id);
+    sql.query().fetch_optional(conn).await?.as_ref().map(trajectory).transpose()
+}
+
+pub async fn complete_trajectory(conn: &mut AnyConnection, id: &str, date: NaiveDate, result: TrajectoryResult) -> Result<bool> {
+    let done = sqlx::query("UPDATE trajectories SET completion_date = $1, result = $2 WHERE id = $3 AND completion_date IS NULL")
+        .bind(date.to_string())
+        .bind(result.code())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Completions in the period, for the figures.
+pub async fn completions(conn: &mut AnyConnection, codes: Option<&[String]>, period: Period) -> Result<Vec<Completion>> {
+    let filter = TrajectoryFilter {
+        municipality_codes: codes.map(<[String]>::to_vec),
+        completed_in: Some(period),
+        ..Default::default()
+    };
+    Ok(list_trajectories(conn, &filter, None)
+        .await?
+        .into_iter()
+        .filter_map(|t| {
+            let (date, result) = t.completion?;
+            Some(Completion { date, result, uitstroomprofiel_at_start: t.contract.pw.map(|p| p.uitstroomprofiel) })
+        })
+        .collect())
+}
+
+// ------------------------------------------------------------- development
+
+/// A development event as stored: kind and value are codes or decimals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub id: String,
+    pub hr_contract_id: String,
+    pub effective_date: NaiveDate,
+    pub kind: String,
+    pub value: String,
+}
+
+pub async fn insert_event(conn: &mut AnyConnection, e: &EventRow, request_id: Option<&str>, at: &str) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO development_events (id, hr_contract_id, effective_date, kind, value, request_id, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&e.id)
+    .bind(&e.hr_contract_id)
+    .bind(e.effective_date.to_string())
+    .bind(&e.kind)
+    .bind(&e.value)
+    .bind(request_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn event(row: &AnyRow) -> Result<EventRow> {
+    Ok(EventRow {
+        id: row.try_get("id")?,
+        hr_contract_id: row.try_get("hr_contract_id")?,
+        effective_date: date(row, "effective_date")?,
+        kind: row.try_get("kind")?,
+        value: row.try_get("value")?,
+    })
+}
+
+pub async fn event_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<EventRow>> {
+    let row = sqlx::query("SELECT id, hr_contract_id, effective_date, kind, value FROM development_events WHERE request_id = $1")
+        .bind(request_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(event).transpose()
+}
+
+/// Every event of one kind, for the given contracts (all if `None`), by date.
+pub async fn events_of_kind(conn: &mut AnyConnection, kind: &str, contracts: Option<&[String]>) -> Result<Vec<EventRow>> {
+    let mut rows = Vec::new();
+    let chunks: Vec<Option<&[String]>> = match contracts {
+        None => vec![None],
+        Some(ids) => ids.chunks(1000).map(Some).collect(),
+    };
+    for chunk in chunks {
+        let mut sql = Sql::new("SELECT id, hr_contract_id, effective_date, kind, value FROM development_events WHERE kind = ");
+        sql.bind(kind);
+        if let Some(ids) = chunk {
+            sql.push(" AND hr_contract_id IN ").bind_list(ids);
+        }
+        sql.push(" ORDER BY effective_date, recorded_at");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            rows.push(event(&row)?);
+        }
+    }
+    Ok(rows)
+}
+
+// -------------------------------------------------------------- activities
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRow {
+    pub id: String,
+    pub kind: String,
+    pub candidate_id: Option<String>,
+    pub municipality_code: String,
+    pub date: NaiveDate,
+}
+
+pub async fn insert_activity(conn: &mut AnyConnection, a: &ActivityRow, request_id: Option<&str>, at: &str) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO activities (id, kind, candidate_id, municipality_code, activity_date, request_id, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&a.id)
+    .bind(&a.kind)
+    .bind(&a.candidate_id)
+    .bind(&a.municipality_code)
+    .bind(a.date.to_string())
+    .bind(request_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn activity_by_request_id(conn: &mut AnyConnection, request_id: &str) -> Result<Option<ActivityRow>> {
+    let row = sqlx::query(
+        "SELECT id, kind, candidate_id, municipality_code, activity_date FROM activities WHERE request_id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref()
+        .map(|row| {
+            Ok(ActivityRow {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                candidate_id: row.try_get("candidate_id")?,
+                municipality_code: row.try_get("municipality_code")?,
+                date: date(row, "activity_date")?,
+            })
+        })
+        .transpose()
+}
+
+/// Activities per kind in the period.
+pub async fn activity_counts(conn: &mut AnyConnection, codes: Option<&[String]>, period: Period) -> Result<Vec<(String, u64)>> {
+    let mut sql = Sql::new("SELECT kind, COUNT(*) AS n FROM activities WHERE activity_date >= ");
+    sql.bind(period.first).push(" AND activity_date <= ").bind(period.last);
+    if let Some(codes) = codes {
+        sql.push(" AND municipality_code IN ").bind_list(codes);
+    }
+    sql.push(" GROUP BY kind");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get::<i64, _>("n")? as u64))).collect()
+}
+
+// ------------------------------------------------------------------ outbox
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: String,
+    pub hr_contract_id: String,
+    pub candidate_id: String,
+    pub effective_date: NaiveDate,
+    pub attempts: i64,
+}
+
+pub async fn insert_outbox(conn: &mut AnyConnection, m: &OutboxRow, at: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, hr_contract_id, candidate_id, effective_date, created_at, attempts)
+         VALUES ($1, $2, $3, $4, $5, 0)",
+    )
+    .bind(&m.id)
+    .bind(&m.hr_contract_id)
+    .bind(&m.candidate_id)
+    .bind(m.effective_date.to_string())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Undelivered messages whose date has come, oldest first.
+pub async fn pending_outbox(conn: &mut AnyConnection, today: NaiveDate, limit: i64) -> Result<Vec<OutboxRow>> {
+    let rows = sqlx::query(
+        "SELECT id, hr_contract_id, candidate_id, effective_date, attempts FROM outbox
+         WHERE delivered_at IS NULL AND effective_date <= $1 ORDER BY created_at, id LIMIT $2",
+    )
+    .bind(today.to_string())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxRow {
+                id: row.try_get("id")?,
+                hr_contract_id: row.try_get("hr_contract_id")?,
+                candidate_id: row.try_get("candidate_id")?,
+                effective_date: date(row, "effective_date")?,
+                attempts: row.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn mark_delivered(conn: &mut AnyConnection, id: &str, result: &str, at: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET delivered_at = $1, result = $2, attempts = attempts + 1 WHERE id = $3")
+        .bind(at)
+        .bind(result)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_failed_attempt(conn: &mut AnyConnection, id: &str, error: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// (delivered, pending) message counts.
+pub async fn outbox_counts(conn: &mut AnyConnection) -> Result<(u64, u64)> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) AS delivered,
+                CAST(COALESCE(SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending
+         FROM outbox",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get::<i64, _>("delivered")? as u64, row.try_get::<i64, _>("pending")? as u64))
+}

@@ -1,0 +1,36 @@
+//! Calling another service of the suite: a lazily connecting channel (a
+//! peer that is down at start-up is fine; calls fail with UNAVAILABLE until
+//! it is up) and requests that always carry a deadline and the caller's
+//! trace context.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tonic::transport::{Channel, Endpoint};
+
+/// The deadline of an outbound call unless the caller gives another.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// A channel to a peer at `url` (e.g. `http://127.0.0.1:50051`), connecting
+/// on first use and reconnecting after failures.
+pub fn channel(url: &str) -> anyhow::Result<Channel> {
+    let endpoint = Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("invalid peer URL {url:?}"))?
+        .connect_timeout(Duration::from_secs(2))
+        .tcp_nodelay(true);
+    Ok(endpoint.connect_lazy())
+}
+
+/// An outbound request with a deadline and the current trace context.
+pub fn request<T>(message: T, deadline: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(deadline);
+    crate::telemetry::inject_context(&mut request);
+    request
+}
+
+/// Is this failure worth retrying later (the peer is down, slow or busy)?
+pub fn is_transient(status: &tonic::Status) -> bool {
+    use tonic::Code::*;
+    matches!(status.code(), Unavailable | DeadlineExceeded | ResourceExhausted | Aborted | Unknown | Cancelled)
+}

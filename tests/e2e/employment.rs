@@ -1,0 +1,479 @@
+//! Employment end to end: IBN's HR system pushes contracts, trajectory staff
+//! complete trajectories, a dashboard reads the figures, and intake learns
+//! of new PW dienstverbanden through the outbox — also when it was down.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use partnership_e2e::*;
+use partnership_proto::employment as pb;
+use partnership_proto::intake as ipb;
+use partnership_suite::Service;
+
+fn d(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn partnership_scope() -> Option<partnership_proto::common::Scope> {
+    partnership()
+}
+
+fn period(first: &str, last: &str) -> Option<pb::Period> {
+    Some(pb::Period { first_day: date(first), last_day: date(last) })
+}
+
+#[derive(Clone, Copy)]
+struct Pw {
+    soort: pb::SoortPlaatsing,
+    doelgroep: pb::Doelgroep,
+    profiel: pb::Uitstroomprofiel,
+    loonwaarde: Option<u32>,
+    step: pb::WerkladderStep,
+}
+
+fn contract(id: &str, n: u32, kind: pb::ContractKind, start: &str, end: Option<&str>, hours: &str, pw: Option<Pw>) -> pb::ContractInput {
+    pb::ContractInput {
+        hr_contract_id: id.to_owned(),
+        bsn: bsn(n),
+        kind: kind as i32,
+        start_date: date(start),
+        end_date: end.and_then(date),
+        hours_per_week: decimal(hours),
+        pw: pw.map(|p| pb::PwClassification {
+            soort_plaatsing: p.soort as i32,
+            doelgroep: p.doelgroep as i32,
+            uitstroomprofiel: p.profiel as i32,
+            loonwaarde: Some(pb::Loonwaarde {
+                value: Some(match p.loonwaarde {
+                    Some(percent) => pb::loonwaarde::Value::MeasuredPercent(decimal(&percent.to_string()).unwrap()),
+                    None => pb::loonwaarde::Value::Forfaitair(true),
+                }),
+            }),
+            werkladder_step: p.step as i32,
+            paying_municipality_code: "GM0828".into(),
+        }),
+        municipality_code: if pw.is_some() { String::new() } else { "GM0828".into() },
+    }
+}
+
+fn count_of(counts: &[pb::ClassCount], value: &str) -> i64 {
+    counts.iter().find(|c| c.value == value).map(|c| c.count).unwrap_or_else(|| panic!("no count for {value}"))
+}
+
+/// The test's own view of a contract, to compute expected figures from.
+#[derive(Clone)]
+struct Own {
+    person: u32,
+    kind: pb::ContractKind,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    hours: u32,
+    pw: Option<Pw>,
+}
+
+impl Own {
+    fn runs_on(&self, day: NaiveDate) -> bool {
+        self.start <= day && self.end.is_none_or(|e| day <= e)
+    }
+}
+
+#[tokio::test]
+async fn an_hr_push_of_thousands_gives_the_figures_of_its_own_data() {
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    let persons = 2400;
+    import_candidates(&mut intake, 1, persons, "GM0828").await;
+
+    let kinds = [pb::ContractKind::Pw, pb::ContractKind::Pw, pb::ContractKind::Pw, pb::ContractKind::Wsw, pb::ContractKind::Regulier, pb::ContractKind::Kader];
+    let soorten = [pb::SoortPlaatsing::Aanbodgestuurd, pb::SoortPlaatsing::Aanbodgestuurd, pb::SoortPlaatsing::Vraaggestuurd];
+    let doelgroepen = [pb::Doelgroep::NieuwRegulier, pb::Doelgroep::NieuwBeschut, pb::Doelgroep::RegulierVraaggestuurd];
+    let profielen = [
+        pb::Uitstroomprofiel::MetUitstroomprofielRegulier,
+        pb::Uitstroomprofiel::ZonderUitstroomprofielRegulier,
+        pb::Uitstroomprofiel::NietBekend,
+        pb::Uitstroomprofiel::NvtVraaggestuurd,
+    ];
+    let steps = [pb::WerkladderStep::WerkenBinnenIbn, pb::WerkladderStep::WerkenOpLocatie, pb::WerkladderStep::ZelfstandigWerkenOpLocatie];
+    let mut rng = Rng::new(2022);
+    let mut own: BTreeMap<String, Own> = BTreeMap::new();
+    let mut order = Vec::new();
+    for person in 1..=persons {
+        let kind = rng.pick(&kinds);
+        let start = d("2021-01-01") + chrono::Duration::days(rng.below(3 * 365) as i64);
+        let end = (rng.below(3) == 0).then(|| start + chrono::Duration::days(30 + rng.below(500) as i64));
+        let hours = rng.pick(&[16u32, 20, 24, 32, 36]);
+        let pw = (kind == pb::ContractKind::Pw).then(|| Pw {
+            soort: rng.pick(&soorten),
+            doelgroep: rng.pick(&doelgroepen),
+            profiel: rng.pick(&profielen),
+            loonwaarde: rng.pick(&[None, Some(25), Some(40), Some(65), Some(85)]),
+            step: rng.pick(&steps),
+        });
+        let id = format!("HR-{person:05}-1");
+        order.push(id.clone());
+        own.insert(id, Own { person, kind, start, end, hours, pw });
+        // A third of those whose PW contract ended get a renewal the next day.
+        if let (Some(end), Some(pw)) = (end, pw) {
+            if rng.below(3) == 0 {
+                let id = format!("HR-{person:05}-2");
+                order.push(id.clone());
+                own.insert(id, Own { person, kind, start: end + chrono::Duration::days(1), end: None, hours, pw: Some(pw) });
+            }
+        }
+    }
+    let inputs = |own: &BTreeMap<String, Own>| -> Vec<pb::ContractInput> {
+        order
+            .iter()
+            .map(|id| {
+                let c = &own[id];
+                let end = c.end.map(|e| e.to_string());
+                contract(id, c.person, c.kind, &c.start.to_string(), end.as_deref(), &c.hours.to_string(), c.pw)
+            })
+            .collect()
+    };
+
+    let mut hr = suite.hr().await;
+    let first: Vec<_> = hr.push(&inputs(&own), 1000).await;
+    assert_eq!(first.iter().map(|a| a.created).sum::<i32>() as usize, own.len());
+    let again = hr.push(&inputs(&own), 1000).await;
+    assert_eq!(again.iter().map(|a| a.unchanged).sum::<i32>() as usize, own.len(), "a repeat changes nothing");
+
+    // HR corrects 300 contracts: an end date, or different hours.
+    let changed: Vec<String> = own.keys().filter(|_| rng.below(8) == 0).take(300).cloned().collect();
+    for (k, id) in changed.iter().enumerate() {
+        let c = own.get_mut(id).unwrap();
+        c.hours += 2;
+        if k % 3 == 0 && c.end.is_none() {
+            c.end = Some(d("2023-06-30").max(c.start));
+        }
+    }
+    let third = hr.push(&inputs(&own), 1000).await;
+    assert_eq!(third.iter().map(|a| a.updated).sum::<i32>() as usize, changed.len());
+    assert_eq!(third.iter().map(|a| a.rejected).sum::<i32>(), 0);
+
+    // The expected figures, computed here from the test's own data.
+    let on = d("2022-12-31");
+    let year = (d("2022-01-01"), d("2022-12-31"));
+    let running: Vec<&Own> = own.values().filter(|c| c.runs_on(on)).collect();
+    let pw_persons: HashSet<u32> = running.iter().filter(|c| c.kind == pb::ContractKind::Pw).map(|c| c.person).collect();
+    let beschut: Vec<&&Own> = running.iter().filter(|c| c.pw.is_some_and(|p| p.doelgroep == pb::Doelgroep::NieuwBeschut)).collect();
+    let beschut_persons: HashSet<u32> = beschut.iter().map(|c| c.person).collect();
+    let per_kind = |kind| running.iter().filter(|c| c.kind == kind).map(|c| c.person).collect::<HashSet<_>>().len() as i64;
+    // Starters: each person's first PW contract pushed (renewals do not start a trajectory).
+    let mut starters: HashMap<u32, &Own> = HashMap::new();
+    for id in &order {
+        let c = &own[id];
+        if c.kind == pb::ContractKind::Pw {
+            starters.entry(c.person).or_insert(c);
+        }
+    }
+    let started_2022: Vec<&&Own> = starters.values().filter(|c| year.0 <= c.start && c.start <= year.1).collect();
+    let spells_begin = |p: u32| own.values().filter(|c| c.person == p && c.kind == pb::ContractKind::Pw).map(|c| c.start).min();
+    let inflow = pw_persons_all(&own).into_iter().filter(|&p| spells_begin(p).is_some_and(|s| year.0 <= s && s <= year.1)).count();
+    let outflow = pw_persons_all(&own)
+        .into_iter()
+        .filter(|&p| {
+            let contracts: Vec<&Own> = own.values().filter(|c| c.person == p && c.kind == pb::ContractKind::Pw).collect();
+            let last_end = if contracts.iter().any(|c| c.end.is_none()) { None } else { contracts.iter().filter_map(|c| c.end).max() };
+            last_end.is_some_and(|e| year.0 <= e && e <= year.1)
+        })
+        .count();
+
+    // The data is rich enough for the comparisons to mean something.
+    assert!(pw_persons.len() > 300 && beschut_persons.len() > 50, "{} {}", pw_persons.len(), beschut_persons.len());
+    assert!(started_2022.len() > 100 && inflow > 100 && outflow > 50, "{} {inflow} {outflow}", started_2022.len());
+
+    let mut employment = suite.employment().await;
+    let headcount = employment
+        .get_headcount_figures(pb::GetHeadcountFiguresRequest { scope: partnership_scope(), on: date("2022-12-31"), period: period("2022-01-01", "2022-12-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(headcount.pw_persons, pw_persons.len() as i64);
+    assert_eq!(headcount.pw_beschut, beschut_persons.len() as i64);
+    assert_eq!(headcount.pw_niet_beschut, (pw_persons.len() - beschut_persons.len()) as i64);
+    assert_eq!(headcount.pw_inflow, inflow as i64);
+    assert_eq!(headcount.pw_outflow, outflow as i64);
+    for kind in [pb::ContractKind::Pw, pb::ContractKind::Wsw, pb::ContractKind::Regulier, pb::ContractKind::Kader] {
+        let got = headcount.by_kind.iter().find(|k| k.kind == kind as i32).unwrap().persons;
+        assert_eq!(got, per_kind(kind), "{kind:?}");
+    }
+
+    let started = employment
+        .get_started_contract_figures(pb::GetStartedContractFiguresRequest { scope: partnership_scope(), period: period("2022-01-01", "2022-12-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(started.total, started_2022.len() as i64);
+    let with = |f: &dyn Fn(&Pw) -> bool| started_2022.iter().filter(|c| f(&c.pw.unwrap())).count() as i64;
+    assert_eq!(count_of(&started.by_soort_plaatsing, "AANBODGESTUURD"), with(&|p| p.soort == pb::SoortPlaatsing::Aanbodgestuurd));
+    assert_eq!(count_of(&started.by_doelgroep, "NIEUW_BESCHUT"), with(&|p| p.doelgroep == pb::Doelgroep::NieuwBeschut));
+    assert_eq!(count_of(&started.by_uitstroomprofiel, "NIET_BEKEND"), with(&|p| p.profiel == pb::Uitstroomprofiel::NietBekend));
+    assert_eq!(count_of(&started.by_loonwaardeklasse, "FORFAITAIR"), with(&|p| p.loonwaarde.is_none()));
+    assert_eq!(count_of(&started.by_loonwaardeklasse, "50_TOT_EN_MET_80"), with(&|p| p.loonwaarde == Some(65)));
+    assert_eq!(count_of(&started.by_instroom_trede, "WERKEN_OP_LOCATIE"), with(&|p| p.step == pb::WerkladderStep::WerkenOpLocatie));
+    assert_eq!((started.norm_total, started.norm_aanbodgestuurd, started.norm_vraaggestuurd), (200, 140, 60));
+
+    let figures = employment
+        .get_beschut_figures(pb::GetBeschutFiguresRequest { scope: partnership_scope(), on: date("2022-12-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    let hours: u32 = beschut.iter().map(|c| c.hours).sum();
+    assert_eq!(figures.hours_per_week.unwrap().value, hours.to_string());
+    let fte = rust_decimal::Decimal::from(hours) / rust_decimal::Decimal::from(31);
+    assert_eq!(figures.fte.unwrap().value, fte.round_dp(6).normalize().to_string());
+    assert_eq!(figures.persons, beschut_persons.len() as i64);
+    let on_step = |s: pb::WerkladderStep| figures.by_step.iter().find(|x| x.step == s as i32).unwrap().persons;
+    let expected_binnen = beschut.iter().filter(|c| c.pw.unwrap().step == pb::WerkladderStep::WerkenBinnenIbn).map(|c| c.person).collect::<HashSet<_>>().len();
+    assert_eq!(on_step(pb::WerkladderStep::WerkenBinnenIbn), expected_binnen as i64);
+
+    // A municipality outside the data sees nothing of it.
+    let none = employment
+        .get_headcount_figures(pb::GetHeadcountFiguresRequest { scope: municipality("GM1721"), on: date("2022-12-31"), period: period("2022-01-01", "2022-12-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(none.pw_persons, 0);
+}
+
+fn pw_persons_all(own: &BTreeMap<String, Own>) -> HashSet<u32> {
+    own.values().filter(|c| c.kind == pb::ContractKind::Pw).map(|c| c.person).collect()
+}
+
+fn pw(doelgroep: pb::Doelgroep, profiel: pb::Uitstroomprofiel) -> Option<Pw> {
+    Some(Pw {
+        soort: pb::SoortPlaatsing::Aanbodgestuurd,
+        doelgroep,
+        profiel,
+        loonwaarde: Some(40),
+        step: pb::WerkladderStep::WerkenBinnenIbn,
+    })
+}
+
+#[tokio::test]
+async fn reproduces_the_trajectories_completed_in_2022() {
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 125, "GM0828").await;
+    use pb::TrajectoryResult as R;
+    let plan = [
+        (R::DvbReguliereWerkgever, 20),
+        (R::DvbIbnRegulierContract, 2),
+        (R::DvbIbnKernbezetting, 55),
+        (R::OpEigenVerzoek, 14),
+        (R::NietPassend, 26),
+        (R::Verhuisd, 3),
+    ];
+    let mut contracts = Vec::new();
+    let mut results = Vec::new();
+    let mut n = 0;
+    for (result, count) in plan {
+        for _ in 0..count {
+            n += 1;
+            let profiel = if n % 2 == 0 { pb::Uitstroomprofiel::MetUitstroomprofielRegulier } else { pb::Uitstroomprofiel::ZonderUitstroomprofielRegulier };
+            contracts.push(contract(&format!("T-{n}"), n, pb::ContractKind::Pw, "2021-02-01", None, "32", pw(pb::Doelgroep::NieuwRegulier, profiel)));
+            results.push((format!("T-{n}"), result, format!("2022-{:02}-15", 1 + n % 12), profiel));
+        }
+    }
+    // Two more, completed in 2023 and still open: not counted for 2022.
+    for k in [121, 122] {
+        contracts.push(contract(&format!("T-{k}"), k, pb::ContractKind::Pw, "2021-03-01", None, "24", pw(pb::Doelgroep::NieuwRegulier, pb::Uitstroomprofiel::NietBekend)));
+    }
+    let mut hr = suite.hr().await;
+    hr.push(&contracts, 500).await;
+
+    let mut employment = suite.employment().await;
+    let trajectories = employment
+        .list_trajectories(pb::ListTrajectoriesRequest { page_size: 1000, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .trajectories;
+    assert_eq!(trajectories.len(), 122);
+    let by_contract: HashMap<String, String> = trajectories.into_iter().map(|t| (t.hr_contract_id, t.id)).collect();
+    for (contract_id, result, when, _) in &results {
+        employment
+            .complete_trajectory(pb::CompleteTrajectoryRequest {
+                trajectory_id: by_contract[contract_id].clone(),
+                completion_date: date(when),
+                result: *result as i32,
+            })
+            .await
+            .expect("completed");
+    }
+    employment
+        .complete_trajectory(pb::CompleteTrajectoryRequest { trajectory_id: by_contract["T-121"].clone(), completion_date: date("2023-01-10"), result: R::Opleiding as i32 })
+        .await
+        .unwrap();
+    let twice = employment
+        .complete_trajectory(pb::CompleteTrajectoryRequest { trajectory_id: by_contract["T-121"].clone(), completion_date: date("2023-01-11"), result: R::Opleiding as i32 })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), tonic::Code::FailedPrecondition);
+
+    let figures = employment
+        .get_trajectory_result_figures(pb::GetTrajectoryResultFiguresRequest { scope: partnership_scope(), period: period("2022-01-01", "2022-12-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(figures.completed, 120);
+    let group = |g: pb::TrajectoryResultGroup| figures.groups.iter().find(|x| x.group == g as i32).unwrap();
+    let to_work = group(pb::TrajectoryResultGroup::NaarWerkOfOpleiding);
+    let other = group(pb::TrajectoryResultGroup::Overig);
+    assert_eq!((to_work.count, other.count), (77, 43));
+    let result = |g: &pb::GroupCount, r: R| g.results.iter().find(|x| x.result == r as i32).unwrap().count;
+    assert_eq!(result(to_work, R::Opleiding), 0);
+    assert_eq!(result(to_work, R::DvbReguliereWerkgever), 20);
+    assert_eq!(result(to_work, R::DvbIbnRegulierContract), 2);
+    assert_eq!(result(to_work, R::DvbIbnKernbezetting), 55);
+    assert_eq!(result(other, R::OpEigenVerzoek), 14);
+    assert_eq!(result(other, R::NietPassend), 26);
+    assert_eq!(result(other, R::Verhuisd), 3);
+
+    // The development KPI: results per uitstroomprofiel at the start.
+    let with_profile = results.iter().filter(|r| r.3 == pb::Uitstroomprofiel::MetUitstroomprofielRegulier).count() as i64;
+    let kpi = figures
+        .by_uitstroomprofiel
+        .iter()
+        .find(|p| p.uitstroomprofiel_at_start == pb::Uitstroomprofiel::MetUitstroomprofielRegulier as i32)
+        .unwrap();
+    assert_eq!(kpi.completed, with_profile);
+
+    // The one still open since 2021-03-01 is past its 23 months today.
+    let past = employment
+        .list_trajectories(pb::ListTrajectoriesRequest { past_maximum_on: date("2023-02-01"), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .trajectories;
+    assert_eq!(past.iter().map(|t| t.hr_contract_id.as_str()).collect::<Vec<_>>(), ["T-122"]);
+}
+
+#[tokio::test]
+async fn malformed_contracts_are_rejected_one_by_one() {
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 3, "GM0828").await;
+    let good = contract("OK-1", 1, pb::ContractKind::Wsw, "2022-01-01", None, "36", None);
+    let unknown = contract("BAD-1", 99, pb::ContractKind::Wsw, "2022-01-01", None, "36", None);
+    let backwards = contract("BAD-2", 2, pb::ContractKind::Wsw, "2022-05-01", Some("2022-04-30"), "36", None);
+    let no_hours = contract("BAD-3", 2, pb::ContractKind::Wsw, "2022-05-01", None, "0", None);
+    let too_many = contract("BAD-4", 2, pb::ContractKind::Wsw, "2022-05-01", None, "41", None);
+    let unclassified = contract("BAD-5", 3, pb::ContractKind::Pw, "2022-05-01", None, "20", None);
+    let good_pw = contract("OK-2", 3, pb::ContractKind::Pw, "2022-05-01", None, "20", pw(pb::Doelgroep::NieuwBeschut, pb::Uitstroomprofiel::NietBekend));
+    let batch = vec![good, unknown, backwards, no_hours, too_many, unclassified, good_pw];
+    let answer = suite.hr().await.push(&batch, 100).await.remove(0);
+    let outcome: Vec<(&str, i32, &str)> = answer.results.iter().map(|r| (r.hr_contract_id.as_str(), r.outcome, r.field.as_str())).collect();
+    let rejected = pb::ContractOutcome::Rejected as i32;
+    let created = pb::ContractOutcome::Created as i32;
+    assert_eq!(
+        outcome,
+        [
+            ("OK-1", created, ""),
+            ("BAD-1", rejected, "bsn"),
+            ("BAD-2", rejected, "end_date"),
+            ("BAD-3", rejected, "hours_per_week"),
+            ("BAD-4", rejected, "hours_per_week"),
+            ("BAD-5", rejected, "pw"),
+            ("OK-2", created, ""),
+        ]
+    );
+    assert!(answer.results[1].reason.contains("no candidate"), "{}", answer.results[1].reason);
+    let mut employment = suite.employment().await;
+    let stored = employment.list_contracts(pb::ListContractsRequest::default()).await.unwrap().into_inner().contracts;
+    let ids: Vec<&str> = stored.iter().map(|c| c.hr_contract_id.as_str()).collect();
+    assert_eq!(ids, ["OK-1", "OK-2"], "nothing of a rejected contract remains");
+}
+
+#[tokio::test]
+async fn a_changed_contract_keeps_its_earlier_version() {
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 1, "GM0828").await;
+    let mut hr = suite.hr().await;
+    let first = contract("C-1", 1, pb::ContractKind::Pw, "2022-01-01", None, "20", pw(pb::Doelgroep::NieuwBeschut, pb::Uitstroomprofiel::NietBekend));
+    let mut second = first.clone();
+    second.end_date = date("2022-12-31");
+    second.hours_per_week = decimal("24");
+    let outcomes: Vec<i32> = hr.push(&[first, second], 10).await[0].results.iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes, [pb::ContractOutcome::Created as i32, pb::ContractOutcome::Updated as i32]);
+    let mut employment = suite.employment().await;
+    let stored = employment.get_contract(pb::GetContractRequest { hr_contract_id: "C-1".into() }).await.unwrap().into_inner();
+    assert_eq!((stored.version, stored.hours_per_week.unwrap().value.as_str()), (2, "24"));
+    assert_eq!(stored.earlier_versions.len(), 1);
+    assert_eq!(stored.earlier_versions[0].contract.as_ref().unwrap().hours_per_week.as_ref().unwrap().value, "20");
+    // As of a date after the new end date, the person no longer counts.
+    let h = employment
+        .get_headcount_figures(pb::GetHeadcountFiguresRequest { scope: partnership_scope(), on: date("2023-01-01"), period: period("2022-01-01", "2022-12-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((h.pw_persons, h.pw_inflow, h.pw_outflow), (0, 1, 1));
+}
+
+/// The DVB_IBN entries in a registration's effective history.
+async fn dvb_ibn_entries(intake: &mut ipb::intake_service_client::IntakeServiceClient<tonic::transport::Channel>, id: &str) -> Vec<ipb::StatusEntry> {
+    let registration = intake.get_registration(ipb::GetRegistrationRequest { id: id.to_owned() }).await.unwrap().into_inner();
+    registration
+        .history
+        .into_iter()
+        .filter(|e| e.status == Status::DvbIbn as i32 && e.superseded_by_sequence == 0)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_outbox_delivers_dvb_ibn_exactly_once_after_intake_was_down() {
+    // Delivery paused at first, so the messages are certainly still in the
+    // outbox when intake goes down.
+    let mut suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
+    let mut oss = suite.municipality("GM0828").await;
+    let mut registrations = Vec::new();
+    for n in 1..=5 {
+        let candidate = oss.register_candidate(n, "1998-03-01").await;
+        let id = oss.register(&candidate, "GM0828", "2022-01-10").await;
+        if n % 2 == 0 {
+            oss.move_to(&id, Status::Voortraject, "2022-02-01", None).await.unwrap();
+        }
+        registrations.push(id);
+    }
+    let contracts: Vec<pb::ContractInput> = (1..=5)
+        .map(|n| contract(&format!("PW-{n}"), n, pb::ContractKind::Pw, "2022-04-01", None, "32", pw(pb::Doelgroep::NieuwRegulier, pb::Uitstroomprofiel::NietBekend)))
+        .collect();
+    let mut hr = suite.hr().await;
+    assert_eq!(hr.push(&contracts, 10).await[0].created, 5);
+    let mut intake = suite.intake().await;
+    for id in &registrations {
+        assert!(dvb_ibn_entries(&mut intake, id).await.is_empty(), "delivery is paused: still in the outbox");
+    }
+
+    suite.suite.stop_service(Service::Intake).await.unwrap();
+    suite.suite.stop_service(Service::Employment).await.unwrap();
+    suite.suite.config_mut().employment.deliver_outbox = true;
+    suite.suite.start_service(Service::Employment).await.unwrap();
+    // Employment now tries, and fails, to reach intake; give it a few rounds.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    suite.suite.start_service(Service::Intake).await.unwrap();
+
+    let mut intake = suite.intake().await;
+    for id in &registrations {
+        let mut waited = Duration::ZERO;
+        while dvb_ibn_entries(&mut intake, id).await.is_empty() {
+            assert!(waited < Duration::from_secs(60), "registration {id} never got DVB_IBN");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += Duration::from_millis(100);
+        }
+    }
+    // The same contracts pushed again, and employment restarted: still once.
+    let mut hr = suite.hr().await;
+    assert_eq!(hr.push(&contracts, 10).await[0].unchanged, 5);
+    suite.suite.stop_service(Service::Employment).await.unwrap();
+    suite.suite.start_service(Service::Employment).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for id in &registrations {
+        let entries = dvb_ibn_entries(&mut intake, id).await;
+        assert_eq!(entries.len(), 1, "exactly once for {id}");
+        assert_eq!(entries[0].effective_date, date("2022-04-01"), "as of the contract's start");
+    }
+}
