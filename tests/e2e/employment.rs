@@ -477,3 +477,99 @@ async fn the_outbox_delivers_dvb_ibn_exactly_once_after_intake_was_down() {
         assert_eq!(entries[0].effective_date, date("2022-04-01"), "as of the contract's start");
     }
 }
+
+#[tokio::test]
+async fn development_is_recorded_over_time_and_shows_in_the_figures() {
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 3, "GM0828").await;
+    let mut forfaitair = pw(pb::Doelgroep::NieuwBeschut, pb::Uitstroomprofiel::Forfaitair);
+    forfaitair.as_mut().unwrap().loonwaarde = None;
+    let contracts = vec![
+        contract("F-1", 1, pb::ContractKind::Pw, "2024-01-15", Some("2024-07-14"), "20", forfaitair),
+        contract("F-2", 2, pb::ContractKind::Pw, "2024-01-15", Some("2024-07-14"), "31", forfaitair),
+        contract("M-3", 3, pb::ContractKind::Pw, "2024-01-15", None, "20", pw(pb::Doelgroep::NieuwBeschut, pb::Uitstroomprofiel::NietBekend)),
+    ];
+    suite.hr().await.push(&contracts, 10).await;
+    let mut employment = suite.employment().await;
+    let record = |id: &str, when: &str, change: pb::development_event::Change, request: &str| pb::RecordDevelopmentRequest {
+        request_id: request.into(),
+        event: Some(pb::DevelopmentEvent { hr_contract_id: id.into(), effective_date: date(when), change: Some(change) }),
+    };
+    use pb::development_event::Change;
+    // F-1 is measured in time; F-2 never is.
+    employment.record_development(record("F-1", "2024-03-01", Change::LoonwaardePercent(decimal("35").unwrap()), "m-1")).await.unwrap();
+    employment.record_development(record("F-1", "2024-03-01", Change::LoonwaardePercent(decimal("35").unwrap()), "m-1")).await.unwrap();
+    employment.record_development(record("M-3", "2024-05-01", Change::WerkladderStep(pb::WerkladderStep::ZelfstandigWerkenOpLocatie as i32), "s-1")).await.unwrap();
+    let before_start = employment
+        .record_development(record("M-3", "2023-12-31", Change::WerkladderStep(pb::WerkladderStep::WerkenOpLocatie as i32), "s-2"))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&before_start), ["event.effective_date"]);
+
+    let overdue = |as_of: &str| pb::ListForfaitairOverdueRequest { as_of: date(as_of), municipality_codes: vec![] };
+    let on_deadline = employment.list_forfaitair_overdue(overdue("2024-04-14")).await.unwrap().into_inner();
+    assert!(on_deadline.contracts.is_empty(), "due by the end of the third month, not before");
+    let after = employment.list_forfaitair_overdue(overdue("2024-04-15")).await.unwrap().into_inner();
+    assert_eq!(after.contracts.iter().map(|c| c.hr_contract_id.as_str()).collect::<Vec<_>>(), ["F-2"]);
+    assert_eq!(after.contracts[0].deadline, date("2024-04-14"));
+
+    let beschut = |on: &str| pb::GetBeschutFiguresRequest { scope: partnership(), on: date(on) };
+    let april = employment.get_beschut_figures(beschut("2024-04-30")).await.unwrap().into_inner();
+    let may = employment.get_beschut_figures(beschut("2024-05-31")).await.unwrap().into_inner();
+    let step = |f: &pb::BeschutFigures, s: pb::WerkladderStep| f.by_step.iter().find(|x| x.step == s as i32).unwrap().persons;
+    assert_eq!(step(&april, pb::WerkladderStep::WerkenBinnenIbn), 3);
+    assert_eq!(step(&may, pb::WerkladderStep::WerkenBinnenIbn), 2);
+    assert_eq!(step(&may, pb::WerkladderStep::ZelfstandigWerkenOpLocatie), 1);
+    assert_eq!((may.hours_per_week.clone().unwrap().value.as_str(), may.fte.clone().unwrap().value.as_str()), ("71", "2.290323"));
+    let after_end = employment.get_beschut_figures(beschut("2024-07-15")).await.unwrap().into_inner();
+    assert_eq!((after_end.persons, after_end.fte.unwrap().value.as_str()), (1, "0.645161"), "20 hours is 20/31 fte");
+
+    // What finance reads for LKS: PW contracts of a municipality in a quarter, with measurements.
+    let listed = employment
+        .list_contracts(pb::ListContractsRequest {
+            kind: pb::ContractKind::Pw as i32,
+            municipality_codes: vec!["GM0828".into()],
+            active_from: date("2024-01-01"),
+            active_to: date("2024-03-31"),
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.contracts.len(), 2);
+    assert_eq!(listed.contracts[0].loonwaarde_measurements.len(), 1, "measured once, though recorded twice");
+    let rest = employment
+        .list_contracts(pb::ListContractsRequest { page_token: listed.next_page_token, kind: pb::ContractKind::Pw as i32, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rest.contracts.iter().map(|c| c.hr_contract_id.as_str()).collect::<Vec<_>>(), ["M-3"]);
+
+    for (kind, n) in [(pb::ActivityKind::Arbeidsonderzoek, 2), (pb::ActivityKind::Jobcoaching, 1)] {
+        for k in 0..n {
+            let request = pb::RecordActivityRequest {
+                request_id: format!("{kind:?}-{k}"),
+                kind: kind as i32,
+                candidate_id: String::new(),
+                municipality_code: "GM0828".into(),
+                date: date("2024-02-01"),
+            };
+            employment.record_activity(request.clone()).await.unwrap();
+            employment.record_activity(request).await.unwrap();
+        }
+    }
+    let unknown = employment
+        .record_activity(pb::RecordActivityRequest { kind: pb::ActivityKind::Jobcoaching as i32, municipality_code: "GM9999".into(), date: date("2024-02-01"), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&unknown), ["municipality_code"]);
+    let activities = employment
+        .get_activity_figures(pb::GetActivityFiguresRequest { scope: area("OSS"), period: period("2024-01-01", "2024-03-31") })
+        .await
+        .unwrap()
+        .into_inner();
+    let count = |k: pb::ActivityKind| activities.counts.iter().find(|c| c.kind == k as i32).unwrap().count;
+    assert_eq!((count(pb::ActivityKind::Arbeidsonderzoek), count(pb::ActivityKind::Jobcoaching), count(pb::ActivityKind::TrainingMaatwerk)), (2, 1, 0));
+}

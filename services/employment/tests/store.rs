@@ -1,0 +1,177 @@
+//! Employment's store on SQLite and, when `PARTNERSHIP_TEST_DATABASE_URL`
+//! is set, PostgreSQL: contract versions, listings, trajectories, events,
+//! activities and the outbox's bookkeeping.
+
+use chrono::NaiveDate;
+use partnership_employment::domain::contract::{
+    Contract, ContractKind, Doelgroep, Loonwaarde, PwClassification, SoortPlaatsing, Uitstroomprofiel, WerkladderStep,
+};
+use partnership_employment::domain::figures::Period;
+use partnership_employment::domain::trajectory::TrajectoryResult;
+use partnership_employment::store::{self, ActivityRow, ContractFilter, EventRow, OutboxRow, TrajectoryFilter};
+use partnership_employment::{Employment, Norms};
+use partnership_platform::testing::test_stores;
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn pw(id: &str, candidate: &str, start: &str, municipality: &str) -> Contract {
+    Contract {
+        hr_contract_id: id.into(),
+        candidate_id: candidate.into(),
+        kind: ContractKind::Pw,
+        start_date: d(start),
+        end_date: None,
+        hours_per_week: Decimal::from(20),
+        municipality_code: Some(municipality.into()),
+        pw: Some(PwClassification {
+            soort_plaatsing: SoortPlaatsing::Vraaggestuurd,
+            doelgroep: Doelgroep::NieuwBeschut,
+            uitstroomprofiel: Uitstroomprofiel::Forfaitair,
+            loonwaarde: Loonwaarde::Forfaitair,
+            werkladder_step: WerkladderStep::WerkenOpLocatie,
+        }),
+    }
+}
+
+async fn ids(employment: &Employment, filter: ContractFilter) -> Vec<String> {
+    let mut conn = employment.db().pool().acquire().await.unwrap();
+    let listed = store::list_contracts(&mut conn, &filter, None).await.unwrap();
+    listed.into_iter().map(|l| l.contract.hr_contract_id).collect()
+}
+
+async fn each_store(test: impl AsyncFn(Employment, &str)) {
+    for store in test_stores("employment").await.expect("test stores") {
+        // Intake is not needed by the store; its URL is never called here.
+        let employment = Employment::open(&store.url, "http://127.0.0.1:9", Norms::embedded().unwrap()).await.unwrap();
+        test(employment, store.label).await;
+    }
+}
+
+#[tokio::test]
+async fn a_replaced_contract_keeps_its_versions() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        let first = pw("HR-1", "c1", "2022-01-01", "GM0828");
+        store::insert_contract(tx.conn(), &first, &first.fingerprint(), "t1").await.unwrap();
+        let mut second = first.clone();
+        second.end_date = Some(d("2022-12-31"));
+        second.hours_per_week = "24.5".parse().unwrap();
+        store::replace_contract(tx.conn(), &first, 1, &second, &second.fingerprint(), "t2").await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let ids = ["HR-1".to_owned()];
+        let (now, version, fingerprint) = store::contracts_by_ids(&mut conn, &ids).await.unwrap().remove("HR-1").unwrap();
+        assert_eq!((now, version), (second.clone(), 2), "{label}");
+        assert_eq!(fingerprint, second.fingerprint());
+        let versions = store::contract_versions(&mut conn, "HR-1").await.unwrap();
+        assert_eq!(versions, vec![(1, first, "t2".to_owned())], "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn listings_filter_by_kind_municipality_and_running_days() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        let mut ended = pw("HR-1", "c1", "2021-01-01", "GM0828");
+        ended.end_date = Some(d("2021-12-31"));
+        let running = pw("HR-2", "c2", "2022-03-01", "GM0828");
+        let elsewhere = pw("HR-3", "c3", "2022-03-01", "GM1721");
+        let mut wsw = pw("HR-4", "c4", "2010-01-01", "GM0828");
+        wsw.kind = ContractKind::Wsw;
+        wsw.pw = None;
+        for c in [&ended, &running, &elsewhere, &wsw] {
+            store::insert_contract(tx.conn(), c, &c.fingerprint(), "t").await.unwrap();
+        }
+        store::insert_trajectory(tx.conn(), "t-2", "c2", "HR-2").await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let in_2022 = ContractFilter { active_from: Some(d("2022-01-01")), active_to: Some(d("2022-12-31")), ..Default::default() };
+        assert_eq!(ids(&employment, in_2022.clone()).await, ["HR-2", "HR-3", "HR-4"], "{label}");
+        let oss_pw = ContractFilter { kind: Some(ContractKind::Pw), municipality_codes: Some(vec!["GM0828".into()]), ..in_2022 };
+        assert_eq!(ids(&employment, oss_pw).await, ["HR-2"], "{label}");
+        let listed = store::list_contracts(&mut conn, &ContractFilter::default(), Some(2)).await.unwrap();
+        assert_eq!(listed[1].trajectory_id.as_deref(), Some("t-2"));
+        let open = store::candidates_with_open_trajectory(&mut conn, &["c2".into(), "c3".into()]).await.unwrap();
+        assert_eq!(open, ["c2"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn trajectories_complete_once_and_count_in_their_period() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        let c = pw("HR-1", "c1", "2021-06-01", "GM0828");
+        store::insert_contract(tx.conn(), &c, &c.fingerprint(), "t").await.unwrap();
+        store::insert_trajectory(tx.conn(), "t-1", "c1", "HR-1").await.unwrap();
+        assert!(store::complete_trajectory(tx.conn(), "t-1", d("2022-05-01"), TrajectoryResult::DvbIbnKernbezetting).await.unwrap());
+        assert!(!store::complete_trajectory(tx.conn(), "t-1", d("2022-06-01"), TrajectoryResult::Verhuisd).await.unwrap());
+        tx.commit().await.unwrap();
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let year = |y: i32| Period { first: NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), last: NaiveDate::from_ymd_opt(y, 12, 31).unwrap() };
+        let done = store::completions(&mut conn, None, year(2022)).await.unwrap();
+        assert_eq!(done.len(), 1, "{label}");
+        assert_eq!(done[0].result, TrajectoryResult::DvbIbnKernbezetting);
+        assert_eq!(done[0].uitstroomprofiel_at_start, Some(Uitstroomprofiel::Forfaitair));
+        assert!(store::completions(&mut conn, None, year(2021)).await.unwrap().is_empty());
+        let open = TrajectoryFilter { open_only: true, ..Default::default() };
+        assert!(store::list_trajectories(&mut conn, &open, None).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_and_activities_are_idempotent_by_request_id() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        let c = pw("HR-1", "c1", "2022-01-01", "GM0828");
+        store::insert_contract(tx.conn(), &c, &c.fingerprint(), "t").await.unwrap();
+        let event = EventRow { id: "e1".into(), hr_contract_id: "HR-1".into(), effective_date: d("2022-03-01"), kind: "LOONWAARDE".into(), value: "42.5".into() };
+        store::insert_event(tx.conn(), &event, Some("r1"), "t").await.unwrap();
+        let again = EventRow { id: "e2".into(), ..event.clone() };
+        let err = store::insert_event(tx.conn(), &again, Some("r1"), "t").await.unwrap_err();
+        assert!(partnership_platform::store::is_unique_violation(&err), "{label}: {err}");
+        drop(tx);
+
+        let mut tx = employment.db().begin_write().await.unwrap();
+        store::insert_contract(tx.conn(), &c, &c.fingerprint(), "t").await.unwrap();
+        store::insert_event(tx.conn(), &event, Some("r1"), "t").await.unwrap();
+        let activity = ActivityRow { id: "a1".into(), kind: "JOBCOACHING".into(), candidate_id: None, municipality_code: "GM0828".into(), date: d("2022-04-01") };
+        store::insert_activity(tx.conn(), &activity, Some("r2"), "t").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        assert_eq!(store::event_by_request_id(&mut conn, "r1").await.unwrap(), Some(event), "{label}");
+        assert_eq!(store::activity_by_request_id(&mut conn, "r2").await.unwrap(), Some(activity));
+        let q2 = Period { first: d("2022-04-01"), last: d("2022-06-30") };
+        assert_eq!(store::activity_counts(&mut conn, Some(&["GM0828".into()]), q2).await.unwrap(), [("JOBCOACHING".into(), 1)]);
+        assert!(store::activity_counts(&mut conn, Some(&["GM1721".into()]), q2).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_outbox_hands_out_what_is_due_until_it_is_delivered() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        for (id, date) in [("m1", "2022-01-01"), ("m2", "2999-01-01")] {
+            let message = OutboxRow { id: id.into(), hr_contract_id: format!("HR-{id}"), candidate_id: "c".into(), effective_date: d(date), attempts: 0 };
+            store::insert_outbox(tx.conn(), &message, "t").await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let due = store::pending_outbox(&mut conn, d("2026-01-01"), 10).await.unwrap();
+        assert_eq!(due.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1"], "{label}: future starts wait");
+        store::mark_failed_attempt(&mut conn, "m1", "intake down").await.unwrap();
+        assert_eq!(store::pending_outbox(&mut conn, d("2026-01-01"), 10).await.unwrap()[0].attempts, 1);
+        store::mark_delivered(&mut conn, "m1", "applied", "t").await.unwrap();
+        assert!(store::pending_outbox(&mut conn, d("2026-01-01"), 10).await.unwrap().is_empty());
+        assert_eq!(store::outbox_counts(&mut conn).await.unwrap(), (1, 1), "{label}");
+    })
+    .await;
+}
