@@ -1,0 +1,88 @@
+//! Benchmark (not a test): how long IBN's HR system waits for a push of
+//! 100,000 contracts, and how long the same push takes again (the
+//! idempotent path: every contract unchanged), with their ratio measured in
+//! the same run, and a push in which 1% changed.
+//!
+//! `cargo bench -p partnership-e2e --bench hr_push` (release build; the
+//! suite runs in-process on SQLite, outbox delivery paused so only the push
+//! is measured). `PUSH_CONTRACTS=20000` for a smaller run.
+
+use std::time::{Duration, Instant};
+
+use partnership_e2e::*;
+use partnership_proto::employment as pb;
+
+fn contract(n: u32, hours: u32) -> pb::ContractInput {
+    let pw = n % 4 != 0;
+    pb::ContractInput {
+        hr_contract_id: format!("HR-{n:06}"),
+        bsn: bsn(n),
+        kind: if pw { pb::ContractKind::Pw as i32 } else { pb::ContractKind::Wsw as i32 },
+        start_date: date(&format!("202{}-{:02}-01", 1 + n % 3, 1 + n % 12)),
+        end_date: None,
+        hours_per_week: decimal(&hours.to_string()),
+        pw: pw.then(|| pb::PwClassification {
+            soort_plaatsing: pb::SoortPlaatsing::Aanbodgestuurd as i32,
+            doelgroep: if n % 3 == 0 { pb::Doelgroep::NieuwBeschut as i32 } else { pb::Doelgroep::NieuwRegulier as i32 },
+            uitstroomprofiel: pb::Uitstroomprofiel::NietBekend as i32,
+            loonwaarde: Some(pb::Loonwaarde { value: Some(pb::loonwaarde::Value::MeasuredPercent(decimal("45").unwrap())) }),
+            werkladder_step: pb::WerkladderStep::WerkenBinnenIbn as i32,
+            paying_municipality_code: "GM0828".into(),
+        }),
+        municipality_code: if pw { String::new() } else { "GM0828".into() },
+    }
+}
+
+async fn timed_push(hr: &mut Hr, contracts: &[pb::ContractInput]) -> (Duration, [i64; 4]) {
+    let started = Instant::now();
+    let answers = hr.push(contracts, 10_000).await;
+    let elapsed = started.elapsed();
+    let mut totals = [0i64; 4];
+    for a in answers {
+        totals[0] += i64::from(a.created);
+        totals[1] += i64::from(a.updated);
+        totals[2] += i64::from(a.unchanged);
+        totals[3] += i64::from(a.rejected);
+    }
+    (elapsed, totals)
+}
+
+fn report(what: &str, n: usize, elapsed: Duration, totals: [i64; 4]) {
+    println!(
+        "{what:<28} {n:>7} contracts in {:>8.2} s  {:>9.0} contracts/s  {:>6.1} µs/contract  (created {}, updated {}, unchanged {}, rejected {})",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / n as f64,
+        totals[0],
+        totals[1],
+        totals[2],
+        totals[3]
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let n: u32 = std::env::var("PUSH_CONTRACTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
+    let mut intake = suite.intake().await;
+    let started = Instant::now();
+    import_candidates(&mut intake, 1, n, "GM0828").await;
+    println!("setup: {n} candidates imported into intake in {:.2} s", started.elapsed().as_secs_f64());
+
+    let contracts: Vec<pb::ContractInput> = (1..=n).map(|k| contract(k, 32)).collect();
+    let mut hr = suite.hr().await;
+    let (first, totals) = timed_push(&mut hr, &contracts).await;
+    report("first push (all new)", contracts.len(), first, totals);
+    let (again, totals) = timed_push(&mut hr, &contracts).await;
+    report("same push again (unchanged)", contracts.len(), again, totals);
+    let changed: Vec<pb::ContractInput> =
+        (1..=n).map(|k| if k % 100 == 0 { contract(k, 24) } else { contract(k, 32) }).collect();
+    let (third, totals) = timed_push(&mut hr, &changed).await;
+    report("push with 1% changed", changed.len(), third, totals);
+    println!(
+        "ratio idempotent / first push: {:.2}   ratio 1%-changed / first push: {:.2}",
+        again.as_secs_f64() / first.as_secs_f64(),
+        third.as_secs_f64() / first.as_secs_f64()
+    );
+    suite.suite.stop().await.expect("clean shutdown");
+}
