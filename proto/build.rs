@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "partnership/common/v1/common.proto",
     "partnership/intake/v1/intake.proto",
     "partnership/employment/v1/employment.proto",
+    "partnership/beschut/v1/beschut.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

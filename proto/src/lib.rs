@@ -27,9 +27,15 @@ pub mod partnership {
             include!(concat!(env!("OUT_DIR"), "/partnership.employment.v1.rs"));
         }
     }
+    pub mod beschut {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.beschut.v1.rs"));
+        }
+    }
 }
 
 pub use partnership::common::v1 as common;
+pub use partnership::beschut::v1 as beschut;
 pub use partnership::employment::v1 as employment;
 pub use partnership::intake::v1 as intake;
 

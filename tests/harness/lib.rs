@@ -9,6 +9,7 @@ use partnership_proto::common as cpb;
 use partnership_proto::google::r#type::Date;
 use partnership_proto::intake as pb;
 use partnership_proto::intake::intake_service_server::SERVICE_NAME as INTAKE;
+use partnership_proto::beschut::beschut_service_client::BeschutServiceClient;
 use partnership_proto::employment as epb;
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
@@ -37,6 +38,7 @@ pub async fn spawn_suite_with(adjust: impl FnOnce(&mut SuiteConfig)) -> TestSuit
     let any_port: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
     config.intake.listen = any_port;
     config.employment.listen = any_port;
+    config.beschut.listen = any_port;
     config.employment.outbox_interval_ms = 100;
     adjust(&mut config);
     let suite = partnership_suite::start(config, &Service::ALL).await.expect("suite starts");
@@ -67,6 +69,10 @@ impl TestSuite {
     /// IBN's HR system.
     pub async fn hr(&self) -> Hr {
         Hr { employment: self.employment().await }
+    }
+
+    pub async fn beschut(&self) -> BeschutServiceClient<Channel> {
+        BeschutServiceClient::new(self.channel(Service::Beschut).await)
     }
 
     pub async fn employment(&self) -> EmploymentServiceClient<Channel> {
@@ -305,4 +311,11 @@ pub async fn import_candidates(intake: &mut IntakeServiceClient<Channel>, first:
     while let Some(answer) = answers.message().await.expect("import answer") {
         assert!(answer.imported, "import refused: {:?}", answer.errors);
     }
+}
+
+/// The candidate ids of BSN numbers `first..first+count`, through intake.
+pub async fn candidate_ids(intake: &mut IntakeServiceClient<Channel>, first: u32, count: u32) -> Vec<String> {
+    let bsns = (first..first + count).map(bsn).collect();
+    let answer = intake.batch_resolve_candidates(pb::BatchResolveCandidatesRequest { bsns }).await.expect("resolve");
+    answer.into_inner().resolutions.into_iter().map(|r| r.candidate_id).collect()
 }

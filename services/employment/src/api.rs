@@ -519,6 +519,24 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
             .collect();
         Ok(Response::new(pb::ActivityFigures { scope: Some(scope), period: period_to_proto(period), counts }))
     }
+
+    async fn list_beschut_employees(
+        &self,
+        request: Request<pb::ListBeschutEmployeesRequest>,
+    ) -> ApiResult<pb::ListBeschutEmployeesResponse> {
+        let req = request.into_inner();
+        let on = dates::required("on", req.on.as_ref())?;
+        let employees = self.employment.beschut_employees(codes(&req.municipality_codes), on).await?;
+        Ok(Response::new(pb::ListBeschutEmployeesResponse { employees: employees.iter().map(employee_to_proto).collect() }))
+    }
+}
+
+fn employee_to_proto(e: &crate::domain::figures::BeschutEmployee) -> pb::BeschutEmployee {
+    pb::BeschutEmployee {
+        candidate_id: e.candidate_id.clone(),
+        step: step_to(e.step),
+        hours_per_week: Some(decimals::to_proto(e.hours_per_week)),
+    }
 }
 
 fn scope_and_period(s: Option<&cpb::Scope>, p: Option<&pb::Period>) -> Result<(cpb::Scope, Period), ServiceError> {

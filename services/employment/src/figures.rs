@@ -8,8 +8,8 @@ use partnership_platform::ServiceError;
 use partnership_proto::common as cpb;
 
 use crate::Employment;
-use crate::domain::contract::{ContractKind, WerkladderStep};
-use crate::domain::figures::{self, Beschut, Headcount, Period, Results, Started};
+use crate::domain::contract::{Contract, ContractKind, WerkladderStep};
+use crate::domain::figures::{self, Beschut, BeschutEmployee, Headcount, Period, Results, Started};
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
 use crate::store::{self, ContractFilter};
@@ -66,6 +66,22 @@ impl Employment {
 
     pub async fn beschut_figures(&self, scope: &cpb::Scope, on: NaiveDate) -> Result<Beschut, ServiceError> {
         let codes = self.codes(scope).await?;
+        let (contracts, steps) = self.beschut_contracts(codes, on).await?;
+        Ok(figures::beschut(&contracts, &steps, on))
+    }
+
+    /// For the beschut service: who is employed beschut on the date.
+    pub async fn beschut_employees(&self, codes: Option<Vec<String>>, on: NaiveDate) -> Result<Vec<BeschutEmployee>, ServiceError> {
+        let (contracts, steps) = self.beschut_contracts(codes, on).await?;
+        Ok(figures::beschut_employees(&contracts, &steps, on))
+    }
+
+    /// Beschut PW contracts running on the date, and their werkladder steps.
+    async fn beschut_contracts(
+        &self,
+        codes: Option<Vec<String>>,
+        on: NaiveDate,
+    ) -> Result<(Vec<Contract>, HashMap<String, Vec<(NaiveDate, WerkladderStep)>>), ServiceError> {
         let mut conn = self.db.pool().acquire().await?;
         let filter = ContractFilter {
             kind: Some(ContractKind::Pw),
@@ -87,7 +103,7 @@ impl Employment {
                 steps.entry(event.hr_contract_id).or_default().push((event.effective_date, step));
             }
         }
-        Ok(figures::beschut(&contracts, &steps, on))
+        Ok((contracts, steps))
     }
 
     pub async fn activity_figures(&self, scope: &cpb::Scope, period: Period) -> Result<Vec<(String, u64)>, ServiceError> {

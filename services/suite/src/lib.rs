@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use partnership_beschut::BeschutConfig;
 use partnership_employment::EmploymentConfig;
 use partnership_intake::IntakeConfig;
 use partnership_platform::CancellationToken;
@@ -30,6 +31,7 @@ pub struct SuiteConfig {
     pub telemetry: TelemetryConfig,
     pub intake: IntakeConfig,
     pub employment: EmploymentConfig,
+    pub beschut: BeschutConfig,
 }
 
 impl Default for SuiteConfig {
@@ -39,6 +41,7 @@ impl Default for SuiteConfig {
             telemetry: TelemetryConfig::default(),
             intake: IntakeConfig::default(),
             employment: EmploymentConfig::default(),
+            beschut: BeschutConfig::default(),
         }
     }
 }
@@ -48,15 +51,17 @@ impl Default for SuiteConfig {
 pub enum Service {
     Intake,
     Employment,
+    Beschut,
 }
 
 impl Service {
-    pub const ALL: [Self; 2] = [Self::Intake, Self::Employment];
+    pub const ALL: [Self; 3] = [Self::Intake, Self::Employment, Self::Beschut];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Intake => "intake",
             Self::Employment => "employment",
+            Self::Beschut => "beschut",
         }
     }
 
@@ -75,6 +80,7 @@ impl Service {
         match self {
             Self::Intake => config.intake.listen,
             Self::Employment => config.employment.listen,
+            Self::Beschut => config.beschut.listen,
         }
     }
 }
@@ -130,6 +136,7 @@ impl RunningSuite {
                 Service::Employment => {
                     partnership_employment::serve(&config.employment, &config.data_dir, listener, token).await
                 }
+                Service::Beschut => partnership_beschut::serve(&config.beschut, &config.data_dir, listener, token).await,
             }
         });
         self.services.insert(service, Running { addr, stop, task });
@@ -142,6 +149,10 @@ impl RunningSuite {
         let mut config = self.config.clone();
         if let Some(intake) = self.addr(Service::Intake) {
             config.employment.intake_url = format!("http://{intake}");
+            config.beschut.intake_url = format!("http://{intake}");
+        }
+        if let Some(employment) = self.addr(Service::Employment) {
+            config.beschut.employment_url = format!("http://{employment}");
         }
         config
     }

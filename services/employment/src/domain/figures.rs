@@ -178,18 +178,29 @@ pub struct Beschut {
     pub fte: Decimal,
 }
 
-/// Beschut (nieuw beschut) PW contracts running on the date: persons per
-/// werkladder step (the latest step recorded on or before the date, else
-/// the instroom trede) and their fte.
-pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>, on: NaiveDate) -> Beschut {
-    // One contract per person: the one started last.
-    let mut per_person: HashMap<&str, &Contract> = HashMap::new();
-    let mut hours = Decimal::ZERO;
+/// One person employed beschut at IBN on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeschutEmployee {
+    pub candidate_id: String,
+    pub step: WerkladderStep,
+    pub hours_per_week: Decimal,
+}
+
+/// The persons with a beschut (nieuw beschut) PW contract running on the
+/// date, by candidate id: their werkladder step (the latest recorded on or
+/// before the date on their most recent contract, else its instroom trede)
+/// and their hours (all their running beschut contracts together).
+pub fn beschut_employees(
+    contracts: &[Contract],
+    steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>,
+    on: NaiveDate,
+) -> Vec<BeschutEmployee> {
+    let mut per_person: BTreeMap<&str, (&Contract, Decimal)> = BTreeMap::new();
     for c in contracts.iter().filter(|c| c.runs_on(on) && c.pw.as_ref().is_some_and(|p| p.is_beschut())) {
-        hours += c.hours_per_week;
-        let entry = per_person.entry(&c.candidate_id).or_insert(c);
-        if c.start_date > entry.start_date {
-            *entry = c;
+        let entry = per_person.entry(&c.candidate_id).or_insert((c, Decimal::ZERO));
+        entry.1 += c.hours_per_week;
+        if c.start_date > entry.0.start_date {
+            entry.0 = c;
         }
     }
     let step_of = |c: &Contract| {
@@ -199,9 +210,19 @@ pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, W
             .or(c.pw.as_ref().map(|p| p.werkladder_step))
             .unwrap_or(WerkladderStep::WerkenBinnenIbn)
     };
+    per_person
+        .into_iter()
+        .map(|(id, (c, hours))| BeschutEmployee { candidate_id: id.to_owned(), step: step_of(c), hours_per_week: hours })
+        .collect()
+}
+
+/// Beschut persons at IBN on a date per werkladder step, and their fte.
+pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>, on: NaiveDate) -> Beschut {
+    let employees = beschut_employees(contracts, steps, on);
+    let hours: Decimal = employees.iter().map(|e| e.hours_per_week).sum();
     Beschut {
-        by_step: tally(WerkladderStep::ALL, per_person.values().map(|c| step_of(c))),
-        persons: per_person.len() as u64,
+        by_step: tally(WerkladderStep::ALL, employees.iter().map(|e| e.step)),
+        persons: employees.len() as u64,
         hours_per_week: hours,
         fte: fte(hours),
     }

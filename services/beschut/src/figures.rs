@@ -1,0 +1,92 @@
+//! The figures: this service's indications and placements, with who is
+//! employed beschut at IBN and their fte from the employment service.
+
+use chrono::{Datelike, NaiveDate};
+use partnership_platform::{ServiceError, decimals, peer};
+use partnership_proto::common as cpb;
+use partnership_proto::employment as epb;
+use partnership_proto::intake as ipb;
+
+use crate::Beschut;
+use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
+use crate::domain::taakstelling::For;
+use crate::store::{self, Filter};
+
+impl Beschut {
+    /// The municipality codes of a scope, from intake (for the whole
+    /// partnership: every code, merged municipalities included).
+    pub(crate) async fn scope_codes(&self, scope: cpb::Scope) -> Result<Vec<String>, ServiceError> {
+        let request = ipb::ResolveScopeRequest { scope: Some(scope) };
+        match self.intake.clone().resolve_scope(peer::request(request, peer::DEFAULT_DEADLINE)).await {
+            Ok(resolved) => Ok(resolved.into_inner().municipality_codes),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+                Err(ServiceError::invalid("scope", status.message().to_owned()))
+            }
+            Err(status) => Err(ServiceError::Unavailable(format!("resolving the scope with intake: {}", status.message()))),
+        }
+    }
+
+    pub async fn figures(&self, scope: cpb::Scope, on: NaiveDate) -> Result<Figures, ServiceError> {
+        let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
+        let codes = self.scope_codes(scope.clone()).await?;
+        let filter = Filter { municipality_codes: Some(codes.clone()), ..Default::default() };
+        let (indications, placements) = {
+            let mut conn = self.db.pool().acquire().await?;
+            (store::indications(&mut conn, &filter, None).await?, store::placements(&mut conn, &filter, None).await?)
+        };
+        let on_proto = Some(partnership_platform::dates::to_proto(on));
+        let employees = self
+            .employment
+            .clone()
+            .list_beschut_employees(peer::request(epb::ListBeschutEmployeesRequest { on: on_proto.clone(), municipality_codes: Vec::new() }, peer::DEFAULT_DEADLINE))
+            .await
+            .map_err(|s| unavailable(&s))?
+            .into_inner()
+            .employees;
+        let at_ibn = self
+            .employment
+            .clone()
+            .get_beschut_figures(peer::request(epb::GetBeschutFiguresRequest { scope: Some(scope), on: on_proto }, peer::DEFAULT_DEADLINE))
+            .await
+            .map_err(|s| unavailable(&s))?
+            .into_inner();
+        let taakstelling = if partnership {
+            self.taakstelling.fte(on.year(), For::Partnership)
+        } else {
+            self.taakstelling.fte(on.year(), For::Municipalities(&codes))
+        };
+        let inputs = Inputs {
+            indicated: indications.into_iter().filter(|i| i.dates.active_on(on)).map(|i| i.subject.candidate_id).collect(),
+            ibn: employees
+                .into_iter()
+                .map(|e| IbnEmployee {
+                    candidate_id: e.candidate_id,
+                    step: epb::WerkladderStep::try_from(e.step)
+                        .map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            placed: placements.into_iter().filter(|p| p.runs_on(on)).map(|p| (p.subject.candidate_id, p.hours_per_week)).collect(),
+            fte_at_ibn: decimals::optional("fte", at_ibn.fte.as_ref()).ok().flatten().unwrap_or_default(),
+            taakstelling,
+        };
+        Ok(figures(&inputs))
+    }
+
+    /// Schakeltrajecten started and ended in the period, running at its end.
+    pub async fn schakeltraject_figures(&self, scope: cpb::Scope, first: NaiveDate, last: NaiveDate) -> Result<(u64, u64, u64), ServiceError> {
+        let codes = self.scope_codes(scope).await?;
+        let filter = Filter { municipality_codes: Some(codes), ..Default::default() };
+        let mut conn = self.db.pool().acquire().await?;
+        let all = store::schakeltrajecten(&mut conn, &filter).await?;
+        let within = |d: NaiveDate| first <= d && d <= last;
+        let started = all.iter().filter(|s| within(s.start_date)).count() as u64;
+        let ended = all.iter().filter(|s| s.end_date.is_some_and(within)).count() as u64;
+        let running = all.iter().filter(|s| s.start_date <= last && s.end_date.is_none_or(|e| e >= last)).count() as u64;
+        Ok((started, ended, running))
+    }
+}
+
+fn unavailable(status: &tonic::Status) -> ServiceError {
+    ServiceError::Unavailable(format!("asking employment: {:?}: {}", status.code(), status.message()))
+}

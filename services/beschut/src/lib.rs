@@ -1,0 +1,112 @@
+//! # Beschut
+//!
+//! Owns the indications beschut werk (granted, expired, withdrawn, with
+//! their history), the placements at regular employers with IBN as the
+//! safety net (regulier werken met vangnet), the schakeltrajecten and the
+//! yearly taakstelling. Its figures combine these with who is employed
+//! beschut at IBN, which it asks the employment service; candidates and
+//! scopes it checks with intake.
+//!
+//! Layout: [`domain`] holds the rules; [`store`] the SQL; `records` and
+//! `figures` the operations; [`api`] maps them onto gRPC.
+
+pub mod api;
+pub mod domain;
+mod figures;
+mod records;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use partnership_platform::serve::ServiceRoutes;
+use partnership_platform::{CancellationToken, Db, peer};
+use partnership_proto::beschut::beschut_service_server::{BeschutServiceServer, SERVICE_NAME};
+use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
+use partnership_proto::intake::intake_service_client::IntakeServiceClient;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+pub use domain::taakstelling::Taakstelling;
+
+/// The port beschut listens on by default.
+pub const DEFAULT_PORT: u16 = 50053;
+
+/// Beschut's settings (the `[beschut]` table of the configuration).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BeschutConfig {
+    pub listen: SocketAddr,
+    /// `postgres://…`, or unset for `beschut.db` in the data directory.
+    pub database_url: Option<String>,
+    pub intake_url: String,
+    pub employment_url: String,
+    /// A taakstelling file to use instead of the one built in.
+    pub taakstelling: Option<PathBuf>,
+}
+
+impl Default for BeschutConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            database_url: None,
+            intake_url: "http://127.0.0.1:50051".into(),
+            employment_url: "http://127.0.0.1:50052".into(),
+            taakstelling: None,
+        }
+    }
+}
+
+/// The beschut service's state.
+#[derive(Clone)]
+pub struct Beschut {
+    db: Db,
+    intake: IntakeServiceClient<Channel>,
+    employment: EmploymentServiceClient<Channel>,
+    taakstelling: Arc<Taakstelling>,
+}
+
+impl Beschut {
+    pub async fn open(config: &BeschutConfig, database_url: &str, taakstelling: Taakstelling) -> anyhow::Result<Self> {
+        let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening beschut's store")?;
+        Ok(Self {
+            db,
+            intake: IntakeServiceClient::new(peer::channel(&config.intake_url)?),
+            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url)?).max_decoding_message_size(64 << 20),
+            taakstelling: Arc::new(taakstelling),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// Runs beschut on `listener` until `shutdown` is cancelled.
+pub async fn serve(config: &BeschutConfig, data_dir: &Path, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let taakstelling = match &config.taakstelling {
+        Some(path) => Taakstelling::from_toml(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)?,
+        None => Taakstelling::embedded()?,
+    };
+    let url = config.database_url.clone().unwrap_or_else(|| partnership_platform::store::sqlite_url(data_dir, "beschut"));
+    let beschut = Beschut::open(config, &url, taakstelling).await?;
+    let service = ServiceRoutes {
+        service_name: SERVICE_NAME,
+        file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
+        routes: tonic::service::Routes::new(BeschutServiceServer::new(api::BeschutApi::new(beschut.clone()))),
+    };
+    let served = partnership_platform::serve::serve(service, listener, shutdown).await;
+    beschut.db.close().await;
+    served
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
