@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "partnership/intake/v1/intake.proto",
     "partnership/employment/v1/employment.proto",
     "partnership/beschut/v1/beschut.proto",
+    "partnership/finance/v1/finance.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +19,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Server reflection serves this set, comments included, so that
     // `grpcurl describe` shows the documentation written in the protos.
     std::fs::write(out_dir.join("partnership_descriptor.bin"), compiler.encode_file_descriptor_set())?;
-    tonic_prost_build::configure().compile_fds(compiler.file_descriptor_set())?;
+    // Reports (and the types they hold) can also be written as JSON.
+    let serializable = [".partnership.reporting", ".partnership.common", ".google.type"];
+    let mut builder = tonic_prost_build::configure();
+    for path in serializable {
+        builder = builder.type_attribute(path, "#[derive(serde::Serialize)]");
+    }
+    builder.compile_fds(compiler.file_descriptor_set())?;
     println!("cargo:rerun-if-changed=partnership");
     println!("cargo:rerun-if-changed=google");
     Ok(())

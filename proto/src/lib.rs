@@ -32,11 +32,17 @@ pub mod partnership {
             include!(concat!(env!("OUT_DIR"), "/partnership.beschut.v1.rs"));
         }
     }
+    pub mod finance {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.finance.v1.rs"));
+        }
+    }
 }
 
 pub use partnership::common::v1 as common;
 pub use partnership::beschut::v1 as beschut;
 pub use partnership::employment::v1 as employment;
+pub use partnership::finance::v1 as finance;
 pub use partnership::intake::v1 as intake;
 
 /// The encoded `FileDescriptorSet` of every partnership proto (and the

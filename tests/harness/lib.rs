@@ -39,6 +39,7 @@ pub async fn spawn_suite_with(adjust: impl FnOnce(&mut SuiteConfig)) -> TestSuit
     config.intake.listen = any_port;
     config.employment.listen = any_port;
     config.beschut.listen = any_port;
+    config.finance.listen = any_port;
     config.employment.outbox_interval_ms = 100;
     adjust(&mut config);
     let suite = partnership_suite::start(config, &Service::ALL).await.expect("suite starts");
@@ -318,4 +319,18 @@ pub async fn candidate_ids(intake: &mut IntakeServiceClient<Channel>, first: u32
     let bsns = (first..first + count).map(bsn).collect();
     let answer = intake.batch_resolve_candidates(pb::BatchResolveCandidatesRequest { bsns }).await.expect("resolve");
     answer.into_inner().resolutions.into_iter().map(|r| r.candidate_id).collect()
+}
+
+/// A controller (of a municipality or of IBN) working with the finance
+/// service: budget periods, lumpsums, allocations, invoices, figures.
+pub struct Controller {
+    pub finance: partnership_proto::finance::finance_service_client::FinanceServiceClient<Channel>,
+}
+
+impl TestSuite {
+    /// A controller's finance client.
+    pub async fn controller(&self) -> Controller {
+        let channel = self.channel(Service::Finance).await;
+        Controller { finance: partnership_proto::finance::finance_service_client::FinanceServiceClient::new(channel) }
+    }
 }

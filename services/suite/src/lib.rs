@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use partnership_beschut::BeschutConfig;
 use partnership_employment::EmploymentConfig;
+use partnership_finance::FinanceConfig;
 use partnership_intake::IntakeConfig;
 use partnership_platform::CancellationToken;
 use partnership_platform::telemetry::TelemetryConfig;
@@ -32,6 +33,7 @@ pub struct SuiteConfig {
     pub intake: IntakeConfig,
     pub employment: EmploymentConfig,
     pub beschut: BeschutConfig,
+    pub finance: FinanceConfig,
 }
 
 impl Default for SuiteConfig {
@@ -42,6 +44,7 @@ impl Default for SuiteConfig {
             intake: IntakeConfig::default(),
             employment: EmploymentConfig::default(),
             beschut: BeschutConfig::default(),
+            finance: FinanceConfig::default(),
         }
     }
 }
@@ -52,16 +55,18 @@ pub enum Service {
     Intake,
     Employment,
     Beschut,
+    Finance,
 }
 
 impl Service {
-    pub const ALL: [Self; 3] = [Self::Intake, Self::Employment, Self::Beschut];
+    pub const ALL: [Self; 4] = [Self::Intake, Self::Employment, Self::Beschut, Self::Finance];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Intake => "intake",
             Self::Employment => "employment",
             Self::Beschut => "beschut",
+            Self::Finance => "finance",
         }
     }
 
@@ -81,6 +86,7 @@ impl Service {
             Self::Intake => config.intake.listen,
             Self::Employment => config.employment.listen,
             Self::Beschut => config.beschut.listen,
+            Self::Finance => config.finance.listen,
         }
     }
 }
@@ -137,6 +143,7 @@ impl RunningSuite {
                     partnership_employment::serve(&config.employment, &config.data_dir, listener, token).await
                 }
                 Service::Beschut => partnership_beschut::serve(&config.beschut, &config.data_dir, listener, token).await,
+                Service::Finance => partnership_finance::serve(&config.finance, &config.data_dir, listener, token).await,
             }
         });
         self.services.insert(service, Running { addr, stop, task });
@@ -150,9 +157,11 @@ impl RunningSuite {
         if let Some(intake) = self.addr(Service::Intake) {
             config.employment.intake_url = format!("http://{intake}");
             config.beschut.intake_url = format!("http://{intake}");
+            config.finance.intake_url = format!("http://{intake}");
         }
         if let Some(employment) = self.addr(Service::Employment) {
             config.beschut.employment_url = format!("http://{employment}");
+            config.finance.employment_url = format!("http://{employment}");
         }
         config
     }

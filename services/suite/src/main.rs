@@ -9,7 +9,7 @@ use partnership_platform::{config, telemetry};
 use partnership_suite::{Service, SuiteConfig};
 
 const USAGE: &str = "\
-usage: partnership [--service all|intake|employment|beschut] [--config FILE]
+usage: partnership [--service all|intake|employment|beschut|finance] [--config FILE]
 
   --service   which service to run; `all` runs the whole suite in one
               process, each service on its own port (default: all)

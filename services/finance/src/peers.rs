@@ -1,0 +1,401 @@
+//! What finance learns from the other services, through their gRPC APIs
+//! only: the municipalities and scopes (intake), the pluspakket
+//! registrations (intake) and the PW contracts (employment).
+//!
+//! [`Peers`] is the seam: the service uses [`GrpcPeers`]; store tests use
+//! fixed facts. Every outbound call has a deadline and carries the trace
+//! context; reads (all of these are) are retried once when the peer is
+//! unavailable. The municipality directory is cached for a few minutes:
+//! reference data changes rarely.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use partnership_platform::{ServiceError, dates, telemetry};
+use partnership_proto::common as cpb;
+use partnership_proto::employment as epb;
+use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
+use partnership_proto::intake as ipb;
+use partnership_proto::intake::intake_service_client::IntakeServiceClient;
+use rust_decimal::Decimal;
+use tokio::sync::RwLock;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::domain::lks::ContractFacts;
+use crate::domain::money::parse_decimal;
+use crate::domain::municipality::{Directory, Municipality};
+use crate::domain::pluspakket::Registration;
+
+/// What reports are made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Partnership,
+    /// An area (uitvoeringsgebied) by code.
+    Area(String),
+    /// A municipality by CBS code.
+    Municipality(String),
+}
+
+/// The other services, as finance sees them.
+#[tonic::async_trait]
+pub trait Peers: Send + Sync + 'static {
+    /// Every municipality of the reference data, with its merger history.
+    async fn municipalities(&self) -> Result<Arc<Directory>, ServiceError>;
+    /// The municipality codes whose data belongs to a scope (old ones
+    /// included in today's).
+    async fn resolve_scope(&self, scope: &Scope) -> Result<Vec<String>, ServiceError>;
+    /// The PW contracts paid by these municipalities that run on at least
+    /// one day from `first` to `last`.
+    async fn pw_contracts(
+        &self,
+        codes: &[String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<ContractFacts>, ServiceError>;
+    /// The pluspakket registrations dated in `year`, of one municipality
+    /// (and those it was formed from) or of all.
+    async fn pluspakket_registrations(
+        &self,
+        municipality_code: Option<&str>,
+        year: i32,
+    ) -> Result<Vec<Registration>, ServiceError>;
+}
+
+/// How long the municipality directory is kept before asking again.
+const DIRECTORY_TTL: Duration = Duration::from_secs(300);
+
+/// The other services over gRPC.
+pub struct GrpcPeers {
+    intake: IntakeServiceClient<Channel>,
+    employment: EmploymentServiceClient<Channel>,
+    deadline: Duration,
+    directory: RwLock<Option<(Instant, Arc<Directory>)>>,
+}
+
+impl GrpcPeers {
+    /// Clients for the peers at these URLs. Connections are made on first
+    /// use, so finance starts whether or not its peers are up yet.
+    pub fn new(intake_url: &str, employment_url: &str, deadline: Duration) -> anyhow::Result<Self> {
+        let channel = |url: &str| -> anyhow::Result<Channel> {
+            Ok(Endpoint::from_shared(url.to_owned())?.connect_timeout(deadline).timeout(deadline).connect_lazy())
+        };
+        Ok(Self {
+            intake: IntakeServiceClient::new(channel(intake_url)?),
+            employment: EmploymentServiceClient::new(channel(employment_url)?),
+            deadline,
+            directory: RwLock::new(None),
+        })
+    }
+
+    /// A request with the deadline and the current trace context.
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(self.deadline);
+        telemetry::inject_context(&mut request);
+        request
+    }
+
+    async fn fetch_directory(&self) -> Result<Directory, ServiceError> {
+        let response = retry_once("intake", || {
+            let request = self.request(ipb::ListMunicipalitiesRequest { as_of: None });
+            let mut client = self.intake.clone();
+            async move { client.list_municipalities(request).await }
+        })
+        .await?;
+        let municipalities = response
+            .municipalities
+            .into_iter()
+            .map(|m| {
+                Ok(Municipality {
+                    valid_from: peer_date("intake", "valid_from", m.valid_from.as_ref())?,
+                    valid_to: peer_date("intake", "valid_to", m.valid_to.as_ref())?,
+                    successor: Some(m.successor_code).filter(|s| !s.is_empty()),
+                    code: m.code,
+                    name: m.name,
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        Ok(Directory::new(municipalities))
+    }
+}
+
+#[tonic::async_trait]
+impl Peers for GrpcPeers {
+    async fn municipalities(&self) -> Result<Arc<Directory>, ServiceError> {
+        if let Some((fetched, directory)) = self.directory.read().await.as_ref()
+            && fetched.elapsed() < DIRECTORY_TTL
+        {
+            return Ok(directory.clone());
+        }
+        let directory = Arc::new(self.fetch_directory().await?);
+        *self.directory.write().await = Some((Instant::now(), directory.clone()));
+        Ok(directory)
+    }
+
+    async fn resolve_scope(&self, scope: &Scope) -> Result<Vec<String>, ServiceError> {
+        let (level, code) = match scope {
+            Scope::Partnership => (cpb::ScopeLevel::Partnership, String::new()),
+            Scope::Area(code) => (cpb::ScopeLevel::Area, code.clone()),
+            Scope::Municipality(code) => (cpb::ScopeLevel::Municipality, code.clone()),
+        };
+        let scope = cpb::Scope { level: level as i32, code };
+        let response = retry_once("intake", || {
+            let request = self.request(ipb::ResolveScopeRequest { scope: Some(scope.clone()) });
+            let mut client = self.intake.clone();
+            async move { client.resolve_scope(request).await }
+        })
+        .await
+        .map_err(|err| match err {
+            // Intake refuses an unknown area or municipality code.
+            PeerError::Refused(status) => ServiceError::invalid("scope.code", status.message().to_owned()),
+            other => other.into(),
+        })?;
+        Ok(response.municipality_codes)
+    }
+
+    async fn pw_contracts(
+        &self,
+        codes: &[String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<ContractFacts>, ServiceError> {
+        let mut contracts = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let message = epb::ListContractsRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                kind: epb::ContractKind::Pw as i32,
+                municipality_codes: codes.to_vec(),
+                active_from: Some(dates::to_proto(first)),
+                active_to: Some(dates::to_proto(last)),
+            };
+            let page = retry_once("employment", || {
+                let request = self.request(message.clone());
+                let mut client = self.employment.clone();
+                async move { client.list_contracts(request).await }
+            })
+            .await?;
+            for contract in page.contracts {
+                contracts.push(contract_facts(contract)?);
+            }
+            if page.next_page_token.is_empty() {
+                return Ok(contracts);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    async fn pluspakket_registrations(
+        &self,
+        municipality_code: Option<&str>,
+        year: i32,
+    ) -> Result<Vec<Registration>, ServiceError> {
+        let mut registrations = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let message = ipb::ListPluspakketRegistrationsRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                municipality_code: municipality_code.unwrap_or_default().to_owned(),
+                service_code: String::new(),
+                year,
+            };
+            let page = retry_once("intake", || {
+                let request = self.request(message.clone());
+                let mut client = self.intake.clone();
+                async move { client.list_pluspakket_registrations(request).await }
+            })
+            .await?;
+            for r in page.registrations {
+                let date =
+                    peer_date("intake", "registration_date", r.registration_date.as_ref())?.ok_or_else(|| {
+                        ServiceError::Internal(format!("intake sent registration {} without a date", r.id))
+                    })?;
+                registrations.push(Registration {
+                    id: r.id,
+                    municipality_code: r.municipality_code,
+                    service_code: r.service_code,
+                    date,
+                });
+            }
+            if page.next_page_token.is_empty() {
+                return Ok(registrations);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+}
+
+/// How a call to a peer failed.
+enum PeerError {
+    /// The peer could not answer (down, deadline, overloaded): UNAVAILABLE.
+    Unavailable(String),
+    /// The peer refused the request itself.
+    Refused(tonic::Status),
+}
+
+impl From<PeerError> for ServiceError {
+    fn from(err: PeerError) -> Self {
+        match err {
+            PeerError::Unavailable(detail) => ServiceError::Unavailable(detail),
+            PeerError::Refused(status) => ServiceError::Internal(format!(
+                "a peer refused finance's request: {}: {}",
+                status.code(),
+                status.message()
+            )),
+        }
+    }
+}
+
+/// Calls a peer; retries once, after a short pause, if it was unavailable.
+/// Only for reads, which are safe to repeat.
+async fn retry_once<T, F, Fut>(peer: &str, mut call: F) -> Result<T, PeerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
+    let mut tried = false;
+    loop {
+        match call().await {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(status) if is_transient(&status) && !tried => {
+                tried = true;
+                tracing::debug!(peer, code = ?status.code(), "peer unavailable; retrying once");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(status) if is_transient(&status) || cannot_answer(&status) => {
+                return Err(PeerError::Unavailable(format!("{peer}: {:?}: {}", status.code(), status.message())));
+            }
+            Err(status) => return Err(PeerError::Refused(status)),
+        }
+    }
+}
+
+/// Worth one more try: the peer is down, slow or shedding load.
+fn is_transient(status: &tonic::Status) -> bool {
+    use tonic::Code::*;
+    matches!(status.code(), Unavailable | DeadlineExceeded | ResourceExhausted | Cancelled)
+}
+
+/// Not worth retrying, but not the request's fault either: the peer does
+/// not serve this API (yet) or failed inside.
+fn cannot_answer(status: &tonic::Status) -> bool {
+    use tonic::Code::*;
+    matches!(status.code(), Unimplemented | Unknown | Internal)
+}
+
+fn peer_date(
+    peer: &str,
+    field: &str,
+    date: Option<&partnership_proto::google::r#type::Date>,
+) -> Result<Option<NaiveDate>, ServiceError> {
+    dates::optional(field, date).map_err(|e| ServiceError::Internal(format!("{peer} sent a bad {field}: {e}")))
+}
+
+/// The facts of a contract as employment lists it.
+fn contract_facts(c: epb::Contract) -> Result<ContractFacts, ServiceError> {
+    let bad = |field: &str, why: String| {
+        ServiceError::precondition(
+            "municipality_code",
+            format!("employment/contracts/{}", c.hr_contract_id),
+            format!("employment's contract {} has a bad {field}: {why}", c.hr_contract_id),
+        )
+    };
+    let start = peer_date("employment", "start_date", c.start_date.as_ref())?
+        .ok_or_else(|| bad("start_date", "unset".into()))?;
+    let end = peer_date("employment", "end_date", c.end_date.as_ref())?;
+    let decimal =
+        |field: &str, d: Option<&partnership_proto::google::r#type::Decimal>| -> Result<Decimal, ServiceError> {
+            let text = d.map(|d| d.value.as_str()).unwrap_or_default();
+            parse_decimal(field, text).map_err(|e| bad(field, e.to_string()))
+        };
+    let hours_per_week = decimal("hours_per_week", c.hours_per_week.as_ref())?;
+    let pw = c.pw.clone().unwrap_or_default();
+    let initial_loonwaarde = match pw.loonwaarde.and_then(|l| l.value) {
+        Some(epb::loonwaarde::Value::MeasuredPercent(p)) => Some(decimal("pw.loonwaarde", Some(&p))?),
+        Some(epb::loonwaarde::Value::Forfaitair(_)) | None => None,
+    };
+    let mut measurements = Vec::with_capacity(c.loonwaarde_measurements.len());
+    for m in &c.loonwaarde_measurements {
+        let date = peer_date("employment", "loonwaarde_measurements.effective_date", m.effective_date.as_ref())?
+            .ok_or_else(|| bad("loonwaarde_measurements.effective_date", "unset".into()))?;
+        measurements.push((date, decimal("loonwaarde_measurements.measured_percent", m.measured_percent.as_ref())?));
+    }
+    let paying = if pw.paying_municipality_code.is_empty() {
+        c.municipality_code.clone()
+    } else {
+        pw.paying_municipality_code.clone()
+    };
+    Ok(ContractFacts {
+        contract_id: c.hr_contract_id.clone(),
+        candidate_id: c.candidate_id.clone(),
+        paying_municipality_code: paying,
+        start,
+        end,
+        hours_per_week,
+        beschut: pw.doelgroep == epb::Doelgroep::NieuwBeschut as i32,
+        initial_loonwaarde,
+        measurements,
+    })
+}
+
+/// Fixed facts instead of live peers: for tests, and for running finance
+/// on its own with known data.
+#[derive(Debug, Default)]
+pub struct FixedPeers {
+    pub directory: Directory,
+    /// (scope, codes) answers for `resolve_scope`.
+    pub scopes: Vec<(Scope, Vec<String>)>,
+    pub contracts: std::sync::Mutex<Vec<ContractFacts>>,
+    pub registrations: std::sync::Mutex<Vec<Registration>>,
+}
+
+#[tonic::async_trait]
+impl Peers for FixedPeers {
+    async fn municipalities(&self) -> Result<Arc<Directory>, ServiceError> {
+        Ok(Arc::new(self.directory.clone()))
+    }
+
+    async fn resolve_scope(&self, scope: &Scope) -> Result<Vec<String>, ServiceError> {
+        if let Some((_, codes)) = self.scopes.iter().find(|(s, _)| s == scope) {
+            return Ok(codes.clone());
+        }
+        match scope {
+            Scope::Municipality(code) if self.directory.get(code).is_some() => Ok(self.directory.formed_from(code)),
+            Scope::Partnership => Ok(self.directory.all_codes()),
+            _ => Err(ServiceError::invalid("scope.code", "unknown")),
+        }
+    }
+
+    async fn pw_contracts(
+        &self,
+        codes: &[String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<ContractFacts>, ServiceError> {
+        let contracts = self.contracts.lock().map_err(|_| ServiceError::Internal("poisoned".into()))?;
+        Ok(contracts
+            .iter()
+            .filter(|c| codes.contains(&c.paying_municipality_code))
+            .filter(|c| c.start <= last && c.end.is_none_or(|end| first <= end))
+            .cloned()
+            .collect())
+    }
+
+    async fn pluspakket_registrations(
+        &self,
+        municipality_code: Option<&str>,
+        year: i32,
+    ) -> Result<Vec<Registration>, ServiceError> {
+        let codes = municipality_code.map(|code| self.directory.formed_from(code));
+        let registrations = self.registrations.lock().map_err(|_| ServiceError::Internal("poisoned".into()))?;
+        Ok(registrations
+            .iter()
+            .filter(|r| chrono::Datelike::year(&r.date) == year)
+            .filter(|r| codes.as_ref().is_none_or(|codes| codes.contains(&r.municipality_code)))
+            .cloned()
+            .collect())
+    }
+}
