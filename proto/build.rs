@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "partnership/intake/v1/intake.proto",
     "partnership/employment/v1/employment.proto",
     "partnership/beschut/v1/beschut.proto",
+    "partnership/reporting/v1/reporting.proto",
     "partnership/finance/v1/finance.proto",
 ];
 

@@ -32,6 +32,11 @@ pub mod partnership {
             include!(concat!(env!("OUT_DIR"), "/partnership.beschut.v1.rs"));
         }
     }
+    pub mod reporting {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.reporting.v1.rs"));
+        }
+    }
     pub mod finance {
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/partnership.finance.v1.rs"));
@@ -44,6 +49,7 @@ pub use partnership::beschut::v1 as beschut;
 pub use partnership::employment::v1 as employment;
 pub use partnership::finance::v1 as finance;
 pub use partnership::intake::v1 as intake;
+pub use partnership::reporting::v1 as reporting;
 
 /// The encoded `FileDescriptorSet` of every partnership proto (and the
 /// types they import), for gRPC server reflection.

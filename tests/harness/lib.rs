@@ -11,6 +11,7 @@ use partnership_proto::intake as pb;
 use partnership_proto::intake::intake_service_server::SERVICE_NAME as INTAKE;
 use partnership_proto::beschut::beschut_service_client::BeschutServiceClient;
 use partnership_proto::employment as epb;
+use partnership_proto::reporting::reporting_service_client::ReportingServiceClient;
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use partnership_suite::{RunningSuite, Service, SuiteConfig};
@@ -39,6 +40,8 @@ pub async fn spawn_suite_with(adjust: impl FnOnce(&mut SuiteConfig)) -> TestSuit
     config.intake.listen = any_port;
     config.employment.listen = any_port;
     config.beschut.listen = any_port;
+    config.reporting.listen = any_port;
+    config.reporting.web_listen = any_port;
     config.finance.listen = any_port;
     config.employment.outbox_interval_ms = 100;
     adjust(&mut config);
@@ -70,6 +73,11 @@ impl TestSuite {
     /// IBN's HR system.
     pub async fn hr(&self) -> Hr {
         Hr { employment: self.employment().await }
+    }
+
+    /// A dashboard's reporting client.
+    pub async fn reporting(&self) -> ReportingServiceClient<Channel> {
+        ReportingServiceClient::new(self.channel(Service::Reporting).await).max_decoding_message_size(64 << 20)
     }
 
     pub async fn beschut(&self) -> BeschutServiceClient<Channel> {

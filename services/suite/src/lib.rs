@@ -7,12 +7,15 @@
 //!
 //! [`start`] is what the binary and the end-to-end tests call.
 
+pub mod demo;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use partnership_beschut::BeschutConfig;
+use partnership_reporting::ReportingConfig;
 use partnership_employment::EmploymentConfig;
 use partnership_finance::FinanceConfig;
 use partnership_intake::IntakeConfig;
@@ -33,6 +36,7 @@ pub struct SuiteConfig {
     pub intake: IntakeConfig,
     pub employment: EmploymentConfig,
     pub beschut: BeschutConfig,
+    pub reporting: ReportingConfig,
     pub finance: FinanceConfig,
 }
 
@@ -44,6 +48,7 @@ impl Default for SuiteConfig {
             intake: IntakeConfig::default(),
             employment: EmploymentConfig::default(),
             beschut: BeschutConfig::default(),
+            reporting: ReportingConfig::default(),
             finance: FinanceConfig::default(),
         }
     }
@@ -56,10 +61,11 @@ pub enum Service {
     Employment,
     Beschut,
     Finance,
+    Reporting,
 }
 
 impl Service {
-    pub const ALL: [Self; 4] = [Self::Intake, Self::Employment, Self::Beschut, Self::Finance];
+    pub const ALL: [Self; 5] = [Self::Intake, Self::Employment, Self::Beschut, Self::Finance, Self::Reporting];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +73,7 @@ impl Service {
             Self::Employment => "employment",
             Self::Beschut => "beschut",
             Self::Finance => "finance",
+            Self::Reporting => "reporting",
         }
     }
 
@@ -87,12 +94,15 @@ impl Service {
             Self::Employment => config.employment.listen,
             Self::Beschut => config.beschut.listen,
             Self::Finance => config.finance.listen,
+            Self::Reporting => config.reporting.listen,
         }
     }
 }
 
 struct Running {
     addr: SocketAddr,
+    /// The pages for people, for the services that serve them (reporting).
+    web_addr: Option<SocketAddr>,
     stop: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -126,6 +136,11 @@ impl RunningSuite {
         self.services.get(&service).map(|r| r.addr)
     }
 
+    /// The address of a service's pages for people, if it serves them.
+    pub fn web_addr(&self, service: Service) -> Option<SocketAddr> {
+        self.services.get(&service).and_then(|r| r.web_addr)
+    }
+
     /// Starts one service (again) on its configured address, or on the
     /// address it had before if it ran already, so clients find it back.
     pub async fn start_service(&mut self, service: Service) -> anyhow::Result<SocketAddr> {
@@ -133,6 +148,14 @@ impl RunningSuite {
         let listener =
             TcpListener::bind(addr).await.with_context(|| format!("{}: binding {addr}", service.name()))?;
         let addr = listener.local_addr()?;
+        let web_listener = match service {
+            Service::Reporting => {
+                let web = self.web_addr(service).unwrap_or(self.config.reporting.web_listen);
+                Some(TcpListener::bind(web).await.with_context(|| format!("reporting pages: binding {web}"))?)
+            }
+            _ => None,
+        };
+        let web_addr = web_listener.as_ref().map(TcpListener::local_addr).transpose()?;
         let stop = self.shutdown.child_token();
         let config = self.with_local_peers();
         let token = stop.clone();
@@ -144,9 +167,12 @@ impl RunningSuite {
                 }
                 Service::Beschut => partnership_beschut::serve(&config.beschut, &config.data_dir, listener, token).await,
                 Service::Finance => partnership_finance::serve(&config.finance, &config.data_dir, listener, token).await,
+                Service::Reporting => {
+                    partnership_reporting::serve(&config.reporting, &config.data_dir, listener, web_listener, token).await
+                }
             }
         });
-        self.services.insert(service, Running { addr, stop, task });
+        self.services.insert(service, Running { addr, web_addr, stop, task });
         Ok(addr)
     }
 
@@ -155,13 +181,23 @@ impl RunningSuite {
     fn with_local_peers(&self) -> SuiteConfig {
         let mut config = self.config.clone();
         if let Some(intake) = self.addr(Service::Intake) {
-            config.employment.intake_url = format!("http://{intake}");
-            config.beschut.intake_url = format!("http://{intake}");
-            config.finance.intake_url = format!("http://{intake}");
+            let url = format!("http://{intake}");
+            config.employment.intake_url = url.clone();
+            config.beschut.intake_url = url.clone();
+            config.finance.intake_url = url.clone();
+            config.reporting.intake_url = url;
         }
         if let Some(employment) = self.addr(Service::Employment) {
-            config.beschut.employment_url = format!("http://{employment}");
-            config.finance.employment_url = format!("http://{employment}");
+            let url = format!("http://{employment}");
+            config.beschut.employment_url = url.clone();
+            config.finance.employment_url = url.clone();
+            config.reporting.employment_url = url;
+        }
+        if let Some(beschut) = self.addr(Service::Beschut) {
+            config.reporting.beschut_url = format!("http://{beschut}");
+        }
+        if let Some(finance) = self.addr(Service::Finance) {
+            config.reporting.finance_url = format!("http://{finance}");
         }
         config
     }
