@@ -53,6 +53,11 @@ impl ReportPeriod {
         if self.is_annual() { self.year.to_string() } else { format!("{} t/m Q{}", self.year, self.quarter) }
     }
 
+    /// The quarter before this one (Q4 of last year before Q1).
+    pub fn previous(&self) -> Self {
+        if self.quarter == 1 { Self { year: self.year - 1, quarter: 4 } } else { Self { year: self.year, quarter: self.quarter - 1 } }
+    }
+
     /// The share of the year the period covers, in quarters (for pro-rata norms).
     pub fn quarters(&self) -> u32 {
         self.quarter
@@ -70,5 +75,7 @@ mod tests {
         assert!(ReportPeriod::new(2024, 5).is_none());
         assert_eq!(ReportPeriod::new(2023, 4).unwrap().title(), "Jaarverslag 2023");
         assert_eq!(ReportPeriod::new(2023, 2).unwrap().title(), "Kwartaalrapportage Q2 2023");
+        assert_eq!(ReportPeriod::new(2024, 1).unwrap().previous().end(), "2023-12-31".parse().unwrap());
+        assert_eq!(ReportPeriod::new(2024, 3).unwrap().previous().end(), "2024-06-30".parse().unwrap());
     }
 }

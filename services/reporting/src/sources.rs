@@ -23,6 +23,8 @@ pub struct Sources {
     pub trajectories: [Fetched<epb::TrajectoryResultFigures>; 3],
     pub started: Fetched<epb::StartedContractFigures>,
     pub headcount: Fetched<epb::HeadcountFigures>,
+    /// The same on the previous quarter's end (quarter on quarter).
+    pub headcount_previous: Fetched<epb::HeadcountFigures>,
     pub activities: Fetched<epb::ActivityFigures>,
     /// On the period's end, and on the ends of Y−1 and Y−2.
     pub beschut: [Fetched<bpb::BeschutFigures>; 3],
@@ -74,7 +76,8 @@ impl Reporting {
         let year_end = ReportPeriod::year_end;
         let year_start = |year: i32| chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
         let period_to_date = period(p.year_start(), end);
-        let (areas, c0, c1, c2, area_counts, t0, t1, t2, started, headcount, activities, b0, b1, b2, finance) = tokio::join!(
+        let previous = p.previous();
+        let (areas, c0, c1, c2, area_counts, t0, t1, t2, started, headcount, headcount_previous, activities, b0, b1, b2, finance) = tokio::join!(
             fetch!("intake.ListAreas", self.intake, list_areas, ipb::ListAreasRequest { as_of: as_of.clone() }, d),
             cohort(y),
             cohort(y - 1),
@@ -104,6 +107,17 @@ impl Reporting {
                 d
             ),
             fetch!(
+                "employment.GetHeadcountFigures",
+                self.employment,
+                get_headcount_figures,
+                epb::GetHeadcountFiguresRequest {
+                    scope: scope.clone(),
+                    on: Some(dates::to_proto(previous.end())),
+                    period: period(previous.year_start(), previous.end()),
+                },
+                d
+            ),
+            fetch!(
                 "employment.GetActivityFigures",
                 self.employment,
                 get_activity_figures,
@@ -128,6 +142,7 @@ impl Reporting {
             trajectories: [t0, t1, t2],
             started,
             headcount,
+            headcount_previous,
             activities,
             beschut: [b0, b1, b2],
             finance,

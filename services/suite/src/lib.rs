@@ -242,3 +242,32 @@ impl RunningSuite {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example configuration in deploy/ is what the binary really reads:
+    /// every table and key parses, and it names every service's port.
+    #[test]
+    fn the_example_configuration_matches_the_binary() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/partnership.example.toml");
+        let config: SuiteConfig = partnership_platform::config::load_from(Some(&path), Vec::new()).expect("the example loads");
+        let defaults = SuiteConfig::default();
+        for service in Service::ALL {
+            assert_eq!(service.listen(&config), service.listen(&defaults), "{}", service.name());
+        }
+        assert_eq!(config.reporting.web_listen, defaults.reporting.web_listen);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for service in Service::ALL {
+            assert!(text.contains(&format!("[{}]", service.name())), "deploy example lacks [{}]", service.name());
+        }
+    }
+
+    #[test]
+    fn service_selection_is_all_or_one_by_name() {
+        assert_eq!(Service::parse_selection("all").unwrap().len(), Service::ALL.len());
+        assert_eq!(Service::parse_selection("finance").unwrap(), vec![Service::Finance]);
+        assert!(Service::parse_selection("payroll").is_err());
+    }
+}

@@ -123,18 +123,18 @@ fn svg(chart: &pb::Chart) -> String {
     match chart.kind.as_str() {
         "funnel" => {
             let height = 30 * chart.points.len() as u32 + 10;
-            let _ = write!(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"460\" height=\"{height}\" role=\"img\" aria-label=\"{}\">", escape(&chart.title));
+            let _ = write!(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"{height}\" role=\"img\" aria-label=\"{}\">", escape(&chart.title));
             for (i, p) in chart.points.iter().enumerate() {
                 let width = scale(value(p), max, 220);
                 let y = 5 + 30 * i as u32;
                 let _ = write!(
                     svg,
-                    "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"200\" y=\"{y}\" width=\"{width}\" height=\"22\" fill=\"#004b87\" data-point=\"{}\" data-value=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>",
+                    "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"230\" y=\"{y}\" width=\"{width}\" height=\"22\" fill=\"#004b87\" data-point=\"{}\" data-value=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>",
                     y + 15,
                     escape(&p.label),
                     escape(&p.label),
                     value(p),
-                    205.0 + width.parse::<f32>().unwrap_or(0.0),
+                    235.0 + width.parse::<f32>().unwrap_or(0.0),
                     y + 15,
                     super::dutch_number(&value(p))
                 );

@@ -107,24 +107,36 @@ pub fn started(sources: &Sources, p: ReportPeriod, partnership: bool) -> pb::Sec
 }
 
 pub fn headcount(sources: &Sources, p: ReportPeriod) -> pb::Section {
-    section("pw", 5, "PW-dienstverbanden", &[&sources.headcount.fetch], failures([&sources.headcount]), || {
+    let fetched = [&sources.headcount_previous.fetch, &sources.headcount.fetch];
+    let failed = failures([&sources.headcount_previous, &sources.headcount]);
+    section("pw", 5, "PW-dienstverbanden", &fetched, failed, || {
+        let before = sources.headcount_previous.ok().expect("checked");
         let h = sources.headcount.ok().expect("checked");
-        let end = labels::date(p.end());
-        let mut rows = vec![
-            row("pw_persons", format!("Personen met een PW-dienstverband bij IBN op {end}"), 0, vec![count(h.pw_persons)]),
-            row("pw_beschut", "waarvan beschut", 1, vec![count(h.pw_beschut)]),
-            row("pw_niet_beschut", "waarvan niet-beschut", 1, vec![count(h.pw_niet_beschut)]),
-            row("pw_inflow", format!("Instroom {}", p.year_to_date_label()), 0, vec![count(h.pw_inflow)]),
-            row("pw_outflow", format!("Uitstroom {}", p.year_to_date_label()), 0, vec![count(h.pw_outflow)]),
+        let previous = p.previous();
+        let both = |f: fn(&epb::HeadcountFigures) -> i64| vec![count(f(before)), count(f(h))];
+        // Quarter on quarter: the previous quarter's end beside this one.
+        let columns = vec![String::new(), labels::date(previous.end()), labels::date(p.end())];
+        let rows = vec![
+            row("pw_persons", "Personen met een PW-dienstverband bij IBN", 0, both(|x| x.pw_persons)),
+            row("pw_beschut", "waarvan beschut", 1, both(|x| x.pw_beschut)),
+            row("pw_niet_beschut", "waarvan niet-beschut", 1, both(|x| x.pw_niet_beschut)),
+            row("pw_inflow", "Instroom (jaar t/m het kwartaal)", 0, both(|x| x.pw_inflow)),
+            row("pw_outflow", "Uitstroom (jaar t/m het kwartaal)", 0, both(|x| x.pw_outflow)),
         ];
-        let kinds = h.by_kind.iter().map(|k| {
-            let kind = code(epb::ContractKind::try_from(k.kind).map(|x| x.as_str_name()).unwrap_or(""), "CONTRACT_KIND_");
-            row(kind, labels::contract_kind(kind), 1, vec![count(k.persons)])
-        });
-        let headcount = table("soort_dienstverband", format!("Personen in dienst op {end}, naar soort dienstverband"), vec!["Soort dienstverband".into(), "Personen".into()], kinds.collect());
-        rows.shrink_to_fit();
+        let kinds = h
+            .by_kind
+            .iter()
+            .map(|k| {
+                let kind = code(epb::ContractKind::try_from(k.kind).map(|x| x.as_str_name()).unwrap_or(""), "CONTRACT_KIND_");
+                let before = before.by_kind.iter().find(|b| b.kind == k.kind).map(|b| b.persons).unwrap_or(0);
+                row(kind, labels::contract_kind(kind), 1, vec![count(before), count(k.persons)])
+            })
+            .collect();
         pb::SectionBody {
-            tables: vec![table("stand", "Stand en verloop", vec![String::new(), "Personen".into()], rows), headcount],
+            tables: vec![
+                table("stand", "Stand en verloop, kwartaal op kwartaal", columns.clone(), rows),
+                table("soort_dienstverband", "Personen in dienst, naar soort dienstverband", columns, kinds),
+            ],
             charts: vec![pb::Chart {
                 kind: "bars".into(),
                 title: format!("Verloop {}", p.year_to_date_label()),
