@@ -26,7 +26,12 @@ pub struct TestSuite {
     _data: tempfile::TempDir,
 }
 
-/// Starts every service on a free port with fresh SQLite stores.
+/// Set (with `PARTNERSHIP_TEST_DATABASE_URL`) to run the end-to-end tests
+/// on PostgreSQL instead of SQLite; `.ci/run` runs them both ways.
+pub const E2E_ON_POSTGRES: &str = "PARTNERSHIP_E2E_ON_POSTGRES";
+
+/// Starts every service on a free port with fresh stores (SQLite, or
+/// PostgreSQL with `PARTNERSHIP_E2E_ON_POSTGRES`).
 pub async fn spawn_suite() -> TestSuite {
     spawn_suite_with(|_| {}).await
 }
@@ -44,6 +49,16 @@ pub async fn spawn_suite_with(adjust: impl FnOnce(&mut SuiteConfig)) -> TestSuit
     config.reporting.web_listen = any_port;
     config.finance.listen = any_port;
     config.employment.outbox_interval_ms = 100;
+    if std::env::var_os(E2E_ON_POSTGRES).is_some() {
+        // Every service on its own fresh PostgreSQL database.
+        let fresh = || async {
+            partnership_platform::testing::postgres_store().await.expect("a test database").expect("PARTNERSHIP_TEST_DATABASE_URL is set")
+        };
+        config.intake.database_url = Some(fresh().await);
+        config.employment.database_url = Some(fresh().await);
+        config.beschut.database_url = Some(fresh().await);
+        config.finance.database_url = Some(fresh().await);
+    }
     adjust(&mut config);
     let suite = partnership_suite::start(config, &Service::ALL).await.expect("suite starts");
     TestSuite { suite, _data: data }

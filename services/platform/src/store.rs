@@ -87,6 +87,8 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
             .acquire_timeout(Duration::from_secs(10))
+            .idle_timeout(Duration::from_secs(300))
+            .max_lifetime(Duration::from_secs(1800))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -100,6 +102,9 @@ impl Db {
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }
+                    } else {
+                        // A runaway query fails instead of holding a connection.
+                        sqlx::query("SET statement_timeout = '30s'").execute(&mut *conn).await?;
                     }
                     Ok(())
                 })

@@ -88,7 +88,8 @@ impl Service {
         })
     }
 
-    fn listen(self, config: &SuiteConfig) -> SocketAddr {
+    /// The address the service listens on in this configuration.
+    pub fn listen(self, config: &SuiteConfig) -> SocketAddr {
         match self {
             Self::Intake => config.intake.listen,
             Self::Employment => config.employment.listen,

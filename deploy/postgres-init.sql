@@ -1,0 +1,4 @@
+CREATE DATABASE intake;
+CREATE DATABASE employment;
+CREATE DATABASE beschut;
+CREATE DATABASE finance;
