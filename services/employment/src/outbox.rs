@@ -20,6 +20,10 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// backing off (doubling, up to MAX_BACKOFF) while intake is unreachable.
 pub async fn deliver_until(employment: Employment, interval: Duration, shutdown: CancellationToken) {
     let mut wait = interval;
+    let backlog = partnership_platform::metrics::meter()
+        .u64_gauge("partnership.outbox.pending")
+        .with_description("outbox messages not yet delivered to intake")
+        .build();
     loop {
         match deliver_pending(&employment).await {
             Ok(true) => wait = interval,
@@ -27,6 +31,11 @@ pub async fn deliver_until(employment: Employment, interval: Duration, shutdown:
             Err(err) => {
                 tracing::warn!(error = %err, "outbox delivery failed");
                 wait = (wait * 2).min(MAX_BACKOFF);
+            }
+        }
+        if let Ok(mut conn) = employment.db.pool().acquire().await {
+            if let Ok((_, pending)) = store::outbox_counts(&mut conn).await {
+                backlog.record(pending, &[]);
             }
         }
         tokio::select! {

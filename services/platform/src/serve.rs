@@ -51,6 +51,7 @@ pub async fn serve(service: ServiceRoutes, listener: TcpListener, shutdown: Canc
         .timeout(REQUEST_TIMEOUT)
         .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
         .load_shed(true)
+        .layer(crate::metrics::RpcMetricsLayer)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming(listener), async move {
             stopping.cancelled().await;

@@ -66,7 +66,10 @@ impl WriteTx {
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let started = std::time::Instant::now();
+        let committed = self.tx.commit().await;
+        crate::metrics::record_commit(started, committed.is_ok());
+        committed
     }
 }
 

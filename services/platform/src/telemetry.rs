@@ -9,6 +9,7 @@ use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde::{Deserialize, Serialize};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -35,9 +36,26 @@ impl Default for TelemetryConfig {
     }
 }
 
-/// Flushes exported spans when dropped (at shutdown).
+/// Flushes exported spans and metrics when dropped (at shutdown).
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    meters: Option<SdkMeterProvider>,
+}
+
+impl TelemetryGuard {
+    /// Exports the spans ended so far (tests, and before a planned stop).
+    pub fn flush(&self) {
+        if let Some(provider) = &self.provider {
+            if let Err(err) = provider.force_flush() {
+                tracing::warn!(%err, "flushing traces failed");
+            }
+        }
+        if let Some(meters) = &self.meters {
+            if let Err(err) = meters.force_flush() {
+                tracing::warn!(%err, "flushing metrics failed");
+            }
+        }
+    }
 }
 
 impl Drop for TelemetryGuard {
@@ -45,6 +63,11 @@ impl Drop for TelemetryGuard {
         if let Some(provider) = self.provider.take() {
             if let Err(err) = provider.shutdown() {
                 eprintln!("flushing traces failed: {err}");
+            }
+        }
+        if let Some(meters) = self.meters.take() {
+            if let Err(err) = meters.shutdown() {
+                eprintln!("flushing metrics failed: {err}");
             }
         }
     }
@@ -77,13 +100,25 @@ pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
         }
         None => None,
     };
+    let meters = match &config.otlp_endpoint {
+        Some(endpoint) => {
+            let exporter = opentelemetry_otlp::MetricExporter::builder().with_tonic().with_endpoint(endpoint.clone()).build()?;
+            let meters = SdkMeterProvider::builder()
+                .with_periodic_exporter(exporter)
+                .with_resource(opentelemetry_sdk::Resource::builder().with_service_name(config.service_name.clone()).build())
+                .build();
+            opentelemetry::global::set_meter_provider(meters.clone());
+            Some(meters)
+        }
+        None => None,
+    };
     let otel = provider.as_ref().map(|p| {
         tracing_opentelemetry::layer()
             .with_tracer(p.tracer("partnership"))
             .with_filter(EnvFilter::new("info"))
     });
     tracing_subscriber::registry().with(fmt).with(otel).try_init()?;
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard { provider, meters })
 }
 
 /// The span of one inbound request, a child of the caller's trace if the
