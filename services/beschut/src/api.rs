@@ -2,6 +2,7 @@
 //! encodes the answers.
 
 use chrono::NaiveDate;
+use partnership_platform::fields::{self, next_page as next_token, optional, required};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::beschut as pb;
 use partnership_proto::common as cpb;
@@ -13,7 +14,10 @@ use crate::domain::indication::{Indication, IndicationEnd};
 use crate::store::{Filter, IndicationRow, PlacementRow, SchakeltrajectRow, Subject};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
-pub const MAX_PAGE_SIZE: i64 = 1000;
+
+fn page_size(size: i32) -> Result<i64, ServiceError> {
+    fields::page_size(size, DEFAULT_PAGE_SIZE)
+}
 
 pub struct BeschutApi {
     beschut: Beschut,
@@ -28,24 +32,6 @@ impl BeschutApi {
 type ApiResult<T> = Result<Response<T>, Status>;
 
 partnership_platform::proto_enum_mapping!(end_from, end_to, pb::IndicationEnd, IndicationEnd, "INDICATION_END_");
-
-fn required(field: &str, value: &str) -> Result<String, ServiceError> {
-    let value = value.trim();
-    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
-}
-
-fn optional(value: &str) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
-
-fn page_size(size: i32) -> Result<i64, ServiceError> {
-    match size {
-        0 => Ok(DEFAULT_PAGE_SIZE),
-        n if n < 0 => Err(ServiceError::invalid("page_size", "may not be negative")),
-        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
-    }
-}
 
 fn subject(v: &mut Violations, candidate_id: &str, municipality_code: &str) -> Option<Subject> {
     let candidate_id = v.check(required("candidate_id", candidate_id));
@@ -103,15 +89,6 @@ fn schakeltraject_to_proto(s: &SchakeltrajectRow) -> pb::Schakeltraject {
         start_date: Some(dates::to_proto(s.start_date)),
         end_date: s.end_date.map(dates::to_proto),
     }
-}
-
-/// Cuts the extra item fetched to see if there is a next page.
-fn next_token<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> String {
-    if items.len() as i64 <= limit {
-        return String::new();
-    }
-    items.truncate(limit as usize);
-    items.last().map(key).unwrap_or_default()
 }
 
 #[tonic::async_trait]

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use partnership_platform::store::Sql;
+use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
@@ -13,20 +14,6 @@ pub const MIGRATIONS: &[Migration] =
     &[Migration { version: 1, name: "beschut", sql: include_str!("../migrations/0001_beschut.sql") }];
 
 type Result<T> = std::result::Result<T, ServiceError>;
-
-fn corrupt(what: &str, value: &str) -> ServiceError {
-    ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
-}
-
-fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let text: String = row.try_get(column)?;
-    text.parse().map_err(|_| corrupt(column, &text))
-}
-
-fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|t| t.parse().map_err(|_| corrupt(column, &t))).transpose()
-}
 
 fn opt_text(value: Option<NaiveDate>) -> Option<String> {
     value.map(|d| d.to_string())

@@ -2,6 +2,7 @@
 //! the operations, encodes the answers.
 
 use chrono::NaiveDate;
+use partnership_platform::fields::{self, next_page as next_token, optional as optional_text, required as required_text};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as pb;
@@ -18,7 +19,10 @@ use crate::store::{ActivityRow, ContractFilter, EventRow, ListedContract, Trajec
 use crate::{Development, Employment};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
-pub const MAX_PAGE_SIZE: i64 = 1000;
+
+fn page_size(size: i32) -> Result<i64, ServiceError> {
+    fields::page_size(size, DEFAULT_PAGE_SIZE)
+}
 
 pub struct EmploymentApi {
     employment: Employment,
@@ -44,34 +48,6 @@ partnership_platform::proto_enum_mapping!(klasse_from, klasse_to, pb::Loonwaarde
 
 fn required<T>(field: &str, value: Result<Option<T>, ServiceError>) -> Result<T, ServiceError> {
     value?.ok_or_else(|| ServiceError::invalid(field, "is required"))
-}
-
-fn required_text(field: &str, value: &str) -> Result<String, ServiceError> {
-    let value = value.trim();
-    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
-}
-
-fn optional_text(value: &str) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
-
-fn page_size(size: i32) -> Result<i64, ServiceError> {
-    match size {
-        0 => Ok(DEFAULT_PAGE_SIZE),
-        n if n < 0 => Err(ServiceError::invalid("page_size", "may not be negative")),
-        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
-    }
-}
-
-/// Page tokens are the last key of the previous page (ids are opaque
-/// strings already, without meaning to the client).
-fn next_token<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> String {
-    if items.len() as i64 <= limit {
-        return String::new();
-    }
-    items.truncate(limit as usize);
-    items.last().map(key).unwrap_or_default()
 }
 
 fn period(field: &str, period: Option<&pb::Period>) -> Result<Period, ServiceError> {

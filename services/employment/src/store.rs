@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use partnership_platform::store::Sql;
+use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
@@ -19,20 +20,6 @@ pub const MIGRATIONS: &[Migration] =
     &[Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") }];
 
 type Result<T> = std::result::Result<T, ServiceError>;
-
-fn corrupt(what: &str, value: &str) -> ServiceError {
-    ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
-}
-
-fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let text: String = row.try_get(column)?;
-    text.parse().map_err(|_| corrupt(column, &text))
-}
-
-fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|t| t.parse().map_err(|_| corrupt(column, &t))).transpose()
-}
 
 fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
     let text: String = row.try_get(column)?;

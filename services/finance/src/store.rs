@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use partnership_platform::store::Sql;
+use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
@@ -77,15 +78,6 @@ pub struct InvoiceFilter {
 }
 
 // ---------------------------------------------------------------- decoding
-
-fn corrupt(what: &str, value: &str) -> ServiceError {
-    ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
-}
-
-fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let text: String = row.try_get(column)?;
-    text.parse().map_err(|_| corrupt(column, &text))
-}
 
 fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
     let text: String = row.try_get(column)?;

@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use chrono::{DateTime, NaiveDate};
 use futures::Stream;
+use partnership_platform::fields::{self, next_page, optional, required};
 use partnership_platform::{ServiceError, Violations, dates};
 use partnership_proto::common as cpb;
 use partnership_proto::intake as pb;
@@ -25,9 +26,9 @@ use crate::pluspakket::NewPluspakket;
 use crate::registrations::{Correction, EmploymentOutcome, NewRegistration, NewStatus, RegistrationView};
 use crate::store::{CandidateRow, EntryRow, PluspakketFilter, PluspakketRow, RegistrationFilter};
 
-/// Page size when a list request leaves it unset, and the most allowed.
+/// Page size when a list request leaves it unset (at most
+/// `fields::MAX_PAGE_SIZE`).
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 1000;
 
 /// The most BSNs one BatchResolveCandidates may carry.
 pub const MAX_RESOLVE: usize = 10_000;
@@ -105,7 +106,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         let (Some(bsn), Some(birth_date), Some(municipality_code)) = (bsn, birth_date, municipality) else {
             unreachable!("checked by finish")
         };
-        let new = NewCandidate { request_id: optional(req.request_id), bsn, birth_date, municipality_code };
+        let new = NewCandidate { request_id: optional(&req.request_id), bsn, birth_date, municipality_code };
         reply(self.intake.create_candidate(new).await.map(|c| candidate_to_proto(&c)))
     }
 
@@ -194,7 +195,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             unreachable!("checked by finish")
         };
         let new = NewRegistration {
-            request_id: optional(req.request_id),
+            request_id: optional(&req.request_id),
             candidate_id,
             municipality_code,
             kind,
@@ -232,7 +233,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             registered_from: years.map(|y| y.0),
             registered_to: years.map(|y| y.1),
             status_on: status.map(|s| (s, as_of.unwrap_or_else(dates::today))),
-            candidate_id: optional(req.candidate_id),
+            candidate_id: optional(&req.candidate_id),
             after,
         };
         let mut found = self.intake.list_registrations(&filter, limit + 1).await?;
@@ -256,7 +257,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             unreachable!("checked by finish")
         };
         let new = NewStatus {
-            request_id: optional(req.request_id),
+            request_id: optional(&req.request_id),
             registration_id,
             change: StatusChange { status, effective_date, reason },
             note: req.note,
@@ -337,7 +338,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             unreachable!("checked by finish")
         };
         let new = NewPluspakket {
-            request_id: optional(req.request_id),
+            request_id: optional(&req.request_id),
             candidate_id,
             municipality_code,
             service_code,
@@ -362,7 +363,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         };
         let filter = PluspakketFilter {
             municipality_codes: codes,
-            service_code: optional(req.service_code),
+            service_code: optional(&req.service_code),
             registered_from: years.map(|y| y.0),
             registered_to: years.map(|y| y.1),
             after,
@@ -528,16 +529,6 @@ fn decode_imported(prefix: &str, item: &pb::ImportedRegistration, v: &mut Violat
 
 // ----------------------------------------------------------------- decoding
 
-fn required(field: &str, value: &str) -> Result<String, ServiceError> {
-    let value = value.trim();
-    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
-}
-
-fn optional(value: String) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
-
 fn bsn(field: &str, value: &str) -> Result<Bsn, ServiceError> {
     if value.is_empty() {
         return Err(ServiceError::invalid(field, "is required"));
@@ -582,7 +573,7 @@ fn scope_from_proto(field: &str, scope: Option<&cpb::Scope>) -> Result<Scope, Se
 }
 
 fn municipality_filter(intake: &Intake, field: &str, code: &str) -> Result<Option<Vec<String>>, ServiceError> {
-    match optional(code.to_owned()) {
+    match optional(code) {
         None => Ok(None),
         Some(code) => intake
             .reference
@@ -600,14 +591,6 @@ fn year_filter(field: &str, year: i32) -> Result<Option<(NaiveDate, NaiveDate)>,
         return Err(ServiceError::invalid(field, "must be a year from 1900"));
     }
     Ok(dates::year_bounds(year))
-}
-
-fn page_size(size: i32) -> Result<i64, ServiceError> {
-    match size {
-        0 => Ok(DEFAULT_PAGE_SIZE),
-        n if n < 0 => Err(ServiceError::invalid("page_size", "may not be negative")),
-        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
-    }
 }
 
 /// Page tokens are opaque to clients: the hex of "date|id" of the last item.
@@ -629,12 +612,14 @@ fn page_token(token: &str) -> Result<Option<(NaiveDate, String)>, ServiceError> 
 /// Cuts the extra item fetched to see if there is a next page, and makes
 /// the token that continues after the last item kept.
 fn next_token<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> (NaiveDate, String)) -> String {
-    if items.len() as i64 <= limit {
-        return String::new();
-    }
-    items.truncate(limit as usize);
-    let (date, id) = items.last().map(key).unwrap_or_else(|| (NaiveDate::MIN, String::new()));
-    format!("{date}|{id}").bytes().map(|b| format!("{b:02x}")).collect()
+    next_page(items, limit, |item| {
+        let (date, id) = key(item);
+        format!("{date}|{id}").bytes().map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+fn page_size(size: i32) -> Result<i64, ServiceError> {
+    fields::page_size(size, DEFAULT_PAGE_SIZE)
 }
 
 // ----------------------------------------------------------------- encoding

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use partnership_platform::store::Sql;
+use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::{Migration, ServiceError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -66,15 +67,6 @@ pub struct PluspakketRow {
 }
 
 // ---------------------------------------------------------------- decoding
-
-fn corrupt(what: &str, value: &str) -> ServiceError {
-    ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
-}
-
-fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
-    let text: String = row.try_get(column)?;
-    text.parse().map_err(|_| corrupt(column, &text))
-}
 
 fn status(row: &AnyRow, column: &str) -> Result<RegistrationStatus> {
     let code: String = row.try_get(column)?;

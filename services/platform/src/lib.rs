@@ -11,6 +11,7 @@ pub mod config;
 pub mod dates;
 pub mod decimals;
 pub mod error;
+pub mod fields;
 pub mod metrics;
 pub mod peer;
 pub mod serve;

@@ -217,6 +217,30 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     }
 }
 
+/// Reading stored values back: dates are `TEXT`, and a value that does not
+/// decode is a fault on our side (INTERNAL), never the client's.
+pub mod rows {
+    use chrono::NaiveDate;
+    use sqlx::Row;
+    use sqlx::any::AnyRow;
+
+    use crate::error::ServiceError;
+
+    pub fn corrupt(what: &str, value: &str) -> ServiceError {
+        ServiceError::Internal(format!("stored {what} {value:?} does not decode"))
+    }
+
+    pub fn date(row: &AnyRow, column: &str) -> Result<NaiveDate, ServiceError> {
+        let text: String = row.try_get(column)?;
+        text.parse().map_err(|_| corrupt(column, &text))
+    }
+
+    pub fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>, ServiceError> {
+        let text: Option<String> = row.try_get(column)?;
+        text.map(|t| t.parse().map_err(|_| corrupt(column, &t))).transpose()
+    }
+}
+
 /// A value bound to a placeholder of a [`Sql`] statement.
 #[derive(Debug, Clone)]
 pub enum SqlArg {
