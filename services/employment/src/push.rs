@@ -132,6 +132,7 @@ impl Employment {
             store::candidates_with_open_trajectory(tx.conn(), &candidate_ids).await?.into_iter().collect();
 
         let mut outcomes = Vec::with_capacity(items.len());
+        let mut new_rows = NewRows::default();
         for (id, item) in items {
             let pushed = match item {
                 Ok(pushed) => pushed,
@@ -145,11 +146,16 @@ impl Employment {
             let (outcome, became_pw) = match current.get(&id) {
                 Some((_, _, stored)) if *stored == fingerprint => (Outcome::Unchanged, false),
                 Some((old, version, _)) => {
+                    if new_rows.created.contains(&id) {
+                        // Created earlier in this batch: it must be stored before it changes.
+                        new_rows.write(tx.conn(), &now).await?;
+                    }
                     store::replace_contract(tx.conn(), old, *version, &contract, &fingerprint, &now).await?;
                     (Outcome::Updated, old.kind != ContractKind::Pw && contract.kind == ContractKind::Pw)
                 }
                 None => {
-                    store::insert_contract(tx.conn(), &contract, &fingerprint, &now).await?;
+                    new_rows.created.insert(id.clone());
+                    new_rows.contracts.push((contract.clone(), fingerprint.clone()));
                     (Outcome::Created, contract.kind == ContractKind::Pw)
                 }
             };
@@ -157,16 +163,15 @@ impl Employment {
                 // A PW dienstverband at IBN: it starts a development trajectory
                 // unless one is still open, and intake is told (outbox).
                 if open_trajectory.insert(contract.candidate_id.clone()) {
-                    store::insert_trajectory(tx.conn(), &crate::new_id(), &contract.candidate_id, &id).await?;
+                    new_rows.trajectories.push((crate::new_id(), contract.candidate_id.clone(), id.clone()));
                 }
-                let message = OutboxRow {
+                new_rows.outbox.push(OutboxRow {
                     id: crate::new_id(),
                     hr_contract_id: id.clone(),
                     candidate_id: contract.candidate_id.clone(),
                     effective_date: contract.start_date,
                     attempts: 0,
-                };
-                store::insert_outbox(tx.conn(), &message, &now).await?;
+                });
             }
             if outcome != Outcome::Unchanged {
                 let version = current.get(&id).map(|(_, v, _)| v + 1).unwrap_or(1);
@@ -174,8 +179,31 @@ impl Employment {
             }
             outcomes.push((id, outcome));
         }
+        new_rows.write(tx.conn(), &now).await?;
         tx.commit().await?;
         Ok(outcomes)
+    }
+}
+
+/// The rows a push creates, written together in multi-row statements (in
+/// the push's transaction) instead of one statement each.
+#[derive(Default)]
+struct NewRows {
+    /// The HR ids of the contracts buffered.
+    created: HashSet<String>,
+    contracts: Vec<(Contract, String)>,
+    trajectories: Vec<(String, String, String)>,
+    outbox: Vec<OutboxRow>,
+}
+
+impl NewRows {
+    /// Writes what is buffered: contracts first, as the others refer to them.
+    async fn write(&mut self, conn: &mut sqlx::AnyConnection, at: &str) -> Result<(), ServiceError> {
+        store::insert_contracts(conn, &self.contracts, at).await?;
+        store::insert_trajectories(conn, &self.trajectories).await?;
+        store::insert_outbox_rows(conn, &self.outbox, at).await?;
+        *self = Self::default();
+        Ok(())
     }
 }
 

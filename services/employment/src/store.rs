@@ -129,13 +129,27 @@ pub async fn contracts_by_ids(
 }
 
 pub async fn insert_contract(conn: &mut AnyConnection, c: &Contract, fingerprint: &str, at: &str) -> Result<()> {
-    let mut sql = Sql::new(&format!(
-        "INSERT INTO contracts ({}, fingerprint, version, updated_at) VALUES (",
-        CONTRACT_COLUMNS.replace("c.", "")
-    ));
-    bind_contract(&mut sql, c);
-    sql.push(", ").bind(fingerprint).push(", 1, ").bind(at).push(")");
-    sql.query().execute(conn).await?;
+    insert_contracts(conn, &[(c.clone(), fingerprint.to_owned())], at).await
+}
+
+/// Rows per multi-row INSERT: few statements, well below either backend's
+/// limit on bound values.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts new contracts (with their fingerprints), many rows a statement.
+pub async fn insert_contracts(conn: &mut AnyConnection, rows: &[(Contract, String)], at: &str) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new(&format!(
+            "INSERT INTO contracts ({}, fingerprint, version, updated_at) VALUES ",
+            CONTRACT_COLUMNS.replace("c.", "")
+        ));
+        for (i, (contract, fingerprint)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            bind_contract(&mut sql, contract);
+            sql.push(", ").bind(fingerprint).push(", 1, ").bind(at).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -258,12 +272,18 @@ pub async fn candidates_with_open_trajectory(conn: &mut AnyConnection, candidate
 }
 
 pub async fn insert_trajectory(conn: &mut AnyConnection, id: &str, candidate_id: &str, hr_contract_id: &str) -> Result<()> {
-    sqlx::query("INSERT INTO trajectories (id, candidate_id, hr_contract_id) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(candidate_id)
-        .bind(hr_contract_id)
-        .execute(conn)
-        .await?;
+    insert_trajectories(conn, &[(id.to_owned(), candidate_id.to_owned(), hr_contract_id.to_owned())]).await
+}
+
+/// Inserts new trajectories: (id, candidate id, HR contract id).
+pub async fn insert_trajectories(conn: &mut AnyConnection, rows: &[(String, String, String)]) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new("INSERT INTO trajectories (id, candidate_id, hr_contract_id) VALUES ");
+        for (i, (id, candidate, contract)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).bind(id).push(", ").bind(candidate).push(", ").bind(contract).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -493,17 +513,28 @@ pub struct OutboxRow {
 }
 
 pub async fn insert_outbox(conn: &mut AnyConnection, m: &OutboxRow, at: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (id, hr_contract_id, candidate_id, effective_date, created_at, attempts)
-         VALUES ($1, $2, $3, $4, $5, 0)",
-    )
-    .bind(&m.id)
-    .bind(&m.hr_contract_id)
-    .bind(&m.candidate_id)
-    .bind(m.effective_date.to_string())
-    .bind(at)
-    .execute(conn)
-    .await?;
+    insert_outbox_rows(conn, std::slice::from_ref(m), at).await
+}
+
+/// Inserts outbox messages, many rows a statement.
+pub async fn insert_outbox_rows(conn: &mut AnyConnection, rows: &[OutboxRow], at: &str) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new("INSERT INTO outbox (id, hr_contract_id, candidate_id, effective_date, created_at, attempts) VALUES ");
+        for (i, m) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(&m.id)
+                .push(", ")
+                .bind(&m.hr_contract_id)
+                .push(", ")
+                .bind(&m.candidate_id)
+                .push(", ")
+                .bind(m.effective_date)
+                .push(", ")
+                .bind(at)
+                .push(", 0)");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
