@@ -176,8 +176,9 @@ impl Reporting {
             name: name.to_owned(),
         };
         let mut scopes = vec![option(cpb::ScopeLevel::Partnership, "", "Partnership Noordoost-Brabant")];
-        scopes.extend(areas.iter().map(|a| option(cpb::ScopeLevel::Area, &a.code, &a.name)));
-        scopes.extend(municipalities.iter().map(|m| option(cpb::ScopeLevel::Municipality, &m.code, &m.name)));
+        // Areas and municipalities may share a name (Oss, Maashorst): say which.
+        scopes.extend(areas.iter().map(|a| option(cpb::ScopeLevel::Area, &a.code, &format!("Gebied {}", a.name))));
+        scopes.extend(municipalities.iter().map(|m| option(cpb::ScopeLevel::Municipality, &m.code, &format!("Gemeente {}", m.name))));
         let first = 2021;
         let years = (first..=chrono::Datelike::year(&today)).rev().collect();
         Ok(pb::ListReportsResponse { years, scopes })

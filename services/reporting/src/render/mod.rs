@@ -8,17 +8,17 @@ pub mod text;
 use partnership_proto::reporting as pb;
 use rust_decimal::Decimal;
 
-/// A cell as shown: "143 (61%)", "952.620,03", "–" when empty.
+/// A cell as people read it: "143 (61%)", "952.620,03", "69%", "–" when
+/// empty. Exact values stay in the report (and in the page's data-value);
+/// shown, a percentage is whole and other decimals have at most two places.
 pub fn cell(c: &pb::Cell) -> String {
-    let value = match (&c.count, &c.number) {
-        (Some(n), _) => dutch_number(&Decimal::from(*n)),
-        (None, Some(d)) => d.value.parse::<Decimal>().map(|d| dutch_number(&d)).unwrap_or_else(|_| d.value.clone()),
-        (None, None) if !c.text.is_empty() => c.text.clone(),
+    match (&c.count, &c.number, c.percent) {
+        (Some(n), _, Some(p)) => format!("{} ({p}%)", dutch_number(&Decimal::from(*n))),
+        (Some(n), _, None) => dutch_number(&Decimal::from(*n)),
+        (None, Some(_), Some(p)) => format!("{p}%"),
+        (None, Some(d), None) => d.value.parse::<Decimal>().map(|d| dutch_number(&d.round_dp(2))).unwrap_or_else(|_| d.value.clone()),
+        (None, None, _) if !c.text.is_empty() => c.text.clone(),
         _ => "–".to_owned(),
-    };
-    match c.percent {
-        Some(p) => format!("{value} ({p}%)"),
-        None => value,
     }
 }
 
@@ -63,5 +63,9 @@ mod tests {
         let c = pb::Cell { count: Some(143), percent: Some(61), ..Default::default() };
         assert_eq!(cell(&c), "143 (61%)");
         assert_eq!(cell(&pb::Cell::default()), "–");
+        let exact = |v: &str| Some(partnership_proto::google::r#type::Decimal { value: v.into() });
+        assert_eq!(cell(&pb::Cell { number: exact("68.551237"), percent: Some(69), ..Default::default() }), "69%");
+        assert_eq!(cell(&pb::Cell { number: exact("68.903226"), ..Default::default() }), "68,9");
+        assert_eq!(cell(&pb::Cell { number: exact("952620.03"), ..Default::default() }), "952.620,03");
     }
 }
