@@ -95,8 +95,15 @@ impl ServiceError {
 }
 
 impl From<sqlx::Error> for ServiceError {
+    /// A unique-key violation that no operation expected is a race another
+    /// request won (e.g. two pushes creating one contract at once): ABORTED,
+    /// which a client may retry. Anything else from the store is INTERNAL.
     fn from(err: sqlx::Error) -> Self {
-        Self::Internal(format!("store: {err}"))
+        if crate::store::is_unique_violation(&err) {
+            Self::Aborted("a concurrent change came first; retry".into())
+        } else {
+            Self::Internal(format!("store: {err}"))
+        }
     }
 }
 
@@ -196,6 +203,18 @@ mod tests {
         let details = status.get_error_details();
         assert_eq!(details.precondition_failure().unwrap().violations[0].subject, "registrations/r1");
         assert_eq!(details.bad_request().unwrap().field_violations[0].field, "status");
+    }
+
+    #[tokio::test]
+    async fn a_lost_race_on_a_unique_key_is_aborted_not_internal() {
+        let dir = tempfile::tempdir().unwrap();
+        let migration = crate::Migration { version: 1, name: "t", sql: "CREATE TABLE t (k TEXT PRIMARY KEY);" };
+        let db = crate::Db::connect(&crate::store::sqlite_url(dir.path(), "t"), &[migration]).await.unwrap();
+        let insert = || sqlx::query("INSERT INTO t (k) VALUES ('x')").execute(db.pool());
+        insert().await.unwrap();
+        let err: ServiceError = insert().await.unwrap_err().into();
+        assert!(matches!(err, ServiceError::Aborted(_)), "{err:?}");
+        assert_eq!(Status::from(err).code(), Code::Aborted);
     }
 
     #[test]
