@@ -5,7 +5,6 @@ use chrono::{Datelike, NaiveDate};
 use partnership_platform::{ServiceError, decimals, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
-use partnership_proto::intake as ipb;
 
 use crate::Beschut;
 use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
@@ -16,14 +15,7 @@ impl Beschut {
     /// The municipality codes of a scope, from intake (for the whole
     /// partnership: every code, merged municipalities included).
     pub(crate) async fn scope_codes(&self, scope: cpb::Scope) -> Result<Vec<String>, ServiceError> {
-        let request = ipb::ResolveScopeRequest { scope: Some(scope) };
-        match self.intake.clone().resolve_scope(peer::request(request, peer::DEFAULT_DEADLINE)).await {
-            Ok(resolved) => Ok(resolved.into_inner().municipality_codes),
-            Err(status) if status.code() == tonic::Code::InvalidArgument => {
-                Err(ServiceError::invalid("scope", status.message().to_owned()))
-            }
-            Err(status) => Err(ServiceError::Unavailable(format!("resolving the scope with intake: {}", status.message()))),
-        }
+        peer::resolve_scope(&self.intake, scope).await
     }
 
     pub async fn figures(&self, scope: cpb::Scope, on: NaiveDate) -> Result<Figures, ServiceError> {

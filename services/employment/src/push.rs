@@ -107,14 +107,7 @@ impl Employment {
 
     /// The municipality codes of a scope, from intake.
     pub(crate) async fn scope_codes(&self, scope: cpb::Scope) -> Result<Vec<String>, ServiceError> {
-        let request = ipb::ResolveScopeRequest { scope: Some(scope) };
-        match self.intake.clone().resolve_scope(peer::request(request, peer::DEFAULT_DEADLINE)).await {
-            Ok(resolved) => Ok(resolved.into_inner().municipality_codes),
-            Err(status) if status.code() == tonic::Code::InvalidArgument => {
-                Err(ServiceError::invalid("scope", status.message().to_owned()))
-            }
-            Err(status) => Err(unavailable("resolving the scope", &status)),
-        }
+        peer::resolve_scope(&self.intake, scope).await
     }
 
     async fn store_batch(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {

@@ -41,11 +41,13 @@ macro_rules! code_enum {
 
 /// Generates `fn $from(field, i32) -> Result<Option<Domain>, ServiceError>`
 /// (0 is `None`, an unknown number INVALID_ARGUMENT) and
-/// `fn $to(Domain) -> i32` between a prost enum and a domain enum with codes.
+/// `fn $to(Domain) -> i32` between a prost enum and a domain enum with codes,
+/// with the visibility given first (none for private).
 #[macro_export]
 macro_rules! proto_enum_mapping {
-    ($from:ident, $to:ident, $proto:ty, $domain:ty, $prefix:literal) => {
-        fn $from(field: &str, value: i32) -> Result<Option<$domain>, $crate::ServiceError> {
+    ($vis:vis $from:ident, $to:ident, $proto:ty, $domain:ty, $prefix:literal) => {
+        #[allow(dead_code)]
+        $vis fn $from(field: &str, value: i32) -> Result<Option<$domain>, $crate::ServiceError> {
             if value == 0 {
                 return Ok(None);
             }
@@ -57,7 +59,7 @@ macro_rules! proto_enum_mapping {
         }
 
         #[allow(dead_code)]
-        fn $to(value: $domain) -> i32 {
+        $vis fn $to(value: $domain) -> i32 {
             <$proto>::from_str_name(&format!("{}{}", $prefix, value.code())).map(|p| p as i32).unwrap_or(0)
         }
     };

@@ -6,7 +6,12 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use partnership_proto::common::Scope;
+use partnership_proto::intake as ipb;
+use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use tonic::transport::{Channel, Endpoint};
+
+use crate::error::ServiceError;
 
 /// The deadline of an outbound call unless the caller gives another.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
@@ -33,4 +38,22 @@ pub fn request<T>(message: T, deadline: Duration) -> tonic::Request<T> {
 pub fn is_transient(status: &tonic::Status) -> bool {
     use tonic::Code::*;
     matches!(status.code(), Unavailable | DeadlineExceeded | ResourceExhausted | Aborted | Unknown | Cancelled)
+}
+
+/// The municipality codes of a scope (merged municipalities included), as
+/// intake — the owner of the merger history — answers them. A scope intake
+/// refuses is INVALID_ARGUMENT on `scope`; intake unreachable is UNAVAILABLE.
+pub async fn resolve_scope(intake: &IntakeServiceClient<Channel>, scope: Scope) -> Result<Vec<String>, ServiceError> {
+    let message = ipb::ResolveScopeRequest { scope: Some(scope) };
+    match intake.clone().resolve_scope(request(message, DEFAULT_DEADLINE)).await {
+        Ok(resolved) => Ok(resolved.into_inner().municipality_codes),
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            Err(ServiceError::invalid("scope", status.message().to_owned()))
+        }
+        Err(status) => Err(ServiceError::Unavailable(format!(
+            "resolving the scope with intake: {:?}: {}",
+            status.code(),
+            status.message()
+        ))),
+    }
 }

@@ -16,19 +16,11 @@ use crate::domain::money::{parse_amount, parse_decimal};
 use crate::domain::trajectkosten::Potential;
 use crate::peers::Scope;
 
-/// Page size when a list request leaves it unset, and the most allowed.
+pub use partnership_platform::fields::{optional, required};
+
+/// Page size when a list request leaves it unset (at most
+/// `fields::MAX_PAGE_SIZE`).
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 1000;
-
-pub fn required(field: &str, value: &str) -> Result<String, ServiceError> {
-    let value = value.trim();
-    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
-}
-
-pub fn optional(value: &str) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
 
 /// A required exact decimal.
 pub fn decimal(field: &str, value: Option<&PbDecimal>) -> Result<Decimal, ServiceError> {
@@ -52,32 +44,8 @@ pub fn year_filter(field: &str, value: i32) -> Result<Option<i32>, ServiceError>
     if value == 0 { Ok(None) } else { year(field, value).map(Some) }
 }
 
-/// Maps a protobuf enum onto a domain enum through the value's name, and
-/// back: the domain code is the protobuf name without its type prefix.
-macro_rules! enum_mapping {
-    ($from:ident, $to:ident, $proto:ty, $domain:ty, $prefix:literal) => {
-        /// The domain value of a protobuf enum number (0 is `None`).
-        #[allow(dead_code)]
-        pub fn $from(field: &str, value: i32) -> Result<Option<$domain>, ServiceError> {
-            if value == 0 {
-                return Ok(None);
-            }
-            <$proto>::try_from(value)
-                .ok()
-                .and_then(|p| p.as_str_name().strip_prefix($prefix).and_then(<$domain>::from_code))
-                .map(Some)
-                .ok_or_else(|| ServiceError::invalid(field, format!("{value} is not a known value")))
-        }
-
-        /// The protobuf enum number of a domain value.
-        pub fn $to(value: $domain) -> i32 {
-            <$proto>::from_str_name(&format!("{}{}", $prefix, value.code())).map(|p| p as i32).unwrap_or(0)
-        }
-    };
-}
-
-enum_mapping!(key_kind, key_kind_to_proto, pb::AllocationKeyKind, KeyKind, "ALLOCATION_KEY_KIND_");
-enum_mapping!(line_kind, line_kind_to_proto, pb::InvoiceLineKind, LineKind, "INVOICE_LINE_KIND_");
+partnership_platform::proto_enum_mapping!(pub key_kind, key_kind_to_proto, pb::AllocationKeyKind, KeyKind, "ALLOCATION_KEY_KIND_");
+partnership_platform::proto_enum_mapping!(pub line_kind, line_kind_to_proto, pb::InvoiceLineKind, LineKind, "INVOICE_LINE_KIND_");
 
 /// An optional key reference: both year and kind, or nothing.
 pub fn key_ref(field: &str, key: Option<&pb::AllocationKeyRef>) -> Result<Option<(i32, KeyKind)>, ServiceError> {
@@ -128,11 +96,7 @@ pub fn scope(field: &str, scope: Option<&cpb::Scope>) -> Result<Scope, ServiceEr
 }
 
 pub fn page_size(size: i32) -> Result<i64, ServiceError> {
-    match size {
-        0 => Ok(DEFAULT_PAGE_SIZE),
-        n if n < 0 => Err(ServiceError::invalid("page_size", "may not be negative")),
-        n => Ok(i64::from(n).min(MAX_PAGE_SIZE)),
-    }
+    partnership_platform::fields::page_size(size, DEFAULT_PAGE_SIZE)
 }
 
 /// Page tokens are opaque to clients: the hex of the last item's key.
