@@ -2,10 +2,9 @@
 //! encodes the answers.
 
 use chrono::NaiveDate;
-use partnership_platform::fields::{self, next_page as next_token, optional, required};
+use partnership_platform::fields::{self, codes, next_page as next_token, optional, required, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::beschut as pb;
-use partnership_proto::common as cpb;
 use tonic::{Request, Response, Status};
 
 use crate::Beschut;
@@ -39,17 +38,8 @@ fn subject(v: &mut Violations, candidate_id: &str, municipality_code: &str) -> O
     Some(Subject { candidate_id: candidate_id?, municipality_code: municipality_code? })
 }
 
-fn scope(field: &str, scope: Option<&cpb::Scope>) -> Result<cpb::Scope, ServiceError> {
-    let scope = scope.cloned().ok_or_else(|| ServiceError::invalid(field, "is required"))?;
-    if scope.level == cpb::ScopeLevel::Unspecified as i32 {
-        return Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY"));
-    }
-    Ok(scope)
-}
-
-fn filter(codes: &[String], candidate_id: &str, after: &str) -> Filter {
-    let codes: Vec<String> = codes.iter().filter_map(|c| optional(c)).collect();
-    Filter { municipality_codes: (!codes.is_empty()).then_some(codes), candidate_id: optional(candidate_id), after: optional(after) }
+fn filter(municipality_codes: &[String], candidate_id: &str, after: &str) -> Filter {
+    Filter { municipality_codes: codes(municipality_codes), candidate_id: optional(candidate_id), after: optional(after) }
 }
 
 fn indication_to_proto(row: &IndicationRow, history: &[(String, NaiveDate, String)]) -> pb::Indication {

@@ -2,7 +2,7 @@
 //! the operations, encodes the answers.
 
 use chrono::NaiveDate;
-use partnership_platform::fields::{self, next_page as next_token, optional as optional_text, required as required_text};
+use partnership_platform::fields::{self, codes, next_page as next_token, optional as optional_text, required as required_text, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as pb;
@@ -62,23 +62,6 @@ fn period(field: &str, period: Option<&pb::Period>) -> Result<Period, ServiceErr
 
 fn period_to_proto(p: Period) -> Option<pb::Period> {
     Some(pb::Period { first_day: Some(dates::to_proto(p.first)), last_day: Some(dates::to_proto(p.last)) })
-}
-
-fn scope(field: &str, scope: Option<&cpb::Scope>) -> Result<cpb::Scope, ServiceError> {
-    let scope = scope.cloned().ok_or_else(|| ServiceError::invalid(field, "is required"))?;
-    match cpb::ScopeLevel::try_from(scope.level) {
-        Ok(cpb::ScopeLevel::Partnership) => Ok(scope),
-        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) if !scope.code.trim().is_empty() => Ok(scope),
-        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) => {
-            Err(ServiceError::invalid(format!("{field}.code"), "is required for this level"))
-        }
-        _ => Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY")),
-    }
-}
-
-fn codes(values: &[String]) -> Option<Vec<String>> {
-    let codes: Vec<String> = values.iter().filter_map(|c| optional_text(c)).collect();
-    (!codes.is_empty()).then_some(codes)
 }
 
 // ------------------------------------------------------------- contracts

@@ -559,17 +559,12 @@ fn group_to_proto(group: StatusGroup) -> i32 {
 }
 
 fn scope_from_proto(field: &str, scope: Option<&cpb::Scope>) -> Result<Scope, ServiceError> {
-    let scope = scope.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
-    let code = scope.code.trim().to_owned();
-    match cpb::ScopeLevel::try_from(scope.level) {
-        Ok(cpb::ScopeLevel::Partnership) => Ok(Scope::Partnership),
-        Ok(cpb::ScopeLevel::Area) if !code.is_empty() => Ok(Scope::Area(code)),
-        Ok(cpb::ScopeLevel::Municipality) if !code.is_empty() => Ok(Scope::Municipality(code)),
-        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) => {
-            Err(ServiceError::invalid(format!("{field}.code"), "is required for this level"))
-        }
-        _ => Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY")),
-    }
+    let scope = fields::scope(field, scope)?;
+    Ok(match cpb::ScopeLevel::try_from(scope.level) {
+        Ok(cpb::ScopeLevel::Area) => Scope::Area(scope.code),
+        Ok(cpb::ScopeLevel::Municipality) => Scope::Municipality(scope.code),
+        _ => Scope::Partnership,
+    })
 }
 
 fn municipality_filter(intake: &Intake, field: &str, code: &str) -> Result<Option<Vec<String>>, ServiceError> {

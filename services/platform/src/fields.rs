@@ -1,6 +1,8 @@
 //! The request fields every gRPC layer reads the same way: required and
 //! optional text, page sizes, and the next page's token.
 
+use partnership_proto::common::{Scope, ScopeLevel};
+
 use crate::error::ServiceError;
 
 /// The most items one page may hold.
@@ -38,6 +40,28 @@ pub fn next_page<T>(items: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> String) 
     items.last().map(key).unwrap_or_default()
 }
 
+/// A list of codes as a filter: blanks dropped, `None` when nothing is left.
+pub fn codes(values: &[String]) -> Option<Vec<String>> {
+    let codes: Vec<String> = values.iter().filter_map(|c| optional(c)).collect();
+    (!codes.is_empty()).then_some(codes)
+}
+
+/// A required scope: a level, and a code for an area or a municipality
+/// (trimmed; empty for the partnership). Whether the code exists is for
+/// intake to say (`peer::resolve_scope`).
+pub fn scope(field: &str, scope: Option<&Scope>) -> Result<Scope, ServiceError> {
+    let scope = scope.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
+    let code = scope.code.trim().to_owned();
+    match ScopeLevel::try_from(scope.level) {
+        Ok(ScopeLevel::Partnership) => Ok(Scope { level: scope.level, code: String::new() }),
+        Ok(ScopeLevel::Area | ScopeLevel::Municipality) if !code.is_empty() => Ok(Scope { level: scope.level, code }),
+        Ok(ScopeLevel::Area | ScopeLevel::Municipality) => {
+            Err(ServiceError::invalid(format!("{field}.code"), "is required for this level"))
+        }
+        _ => Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +81,17 @@ mod tests {
         assert_eq!(next_page(&mut vec![1], 2, |i| i.to_string()), "");
         assert_eq!(required("id", "  ").unwrap_err().violations()[0].field, "id");
         assert_eq!(optional(" x "), Some("x".into()));
+    }
+
+    #[test]
+    fn a_scope_needs_a_level_and_for_areas_and_municipalities_a_code() {
+        let at = |level: ScopeLevel, code: &str| Scope { level: level as i32, code: code.into() };
+        assert_eq!(scope("scope", Some(&at(ScopeLevel::Area, " MAASHORST "))).unwrap().code, "MAASHORST");
+        assert_eq!(scope("scope", Some(&at(ScopeLevel::Partnership, "x"))).unwrap().code, "");
+        assert_eq!(scope("scope", Some(&at(ScopeLevel::Municipality, ""))).unwrap_err().violations()[0].field, "scope.code");
+        assert_eq!(scope("scope", Some(&at(ScopeLevel::Unspecified, ""))).unwrap_err().violations()[0].field, "scope.level");
+        assert_eq!(scope("scope", None).unwrap_err().violations()[0].field, "scope");
+        assert_eq!(codes(&[" ".into(), "GM0828".into()]), Some(vec!["GM0828".into()]));
+        assert_eq!(codes(&[]), None);
     }
 }

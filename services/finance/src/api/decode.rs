@@ -82,17 +82,12 @@ pub fn potential(field: &str, value: i32) -> Result<Potential, ServiceError> {
 }
 
 pub fn scope(field: &str, scope: Option<&cpb::Scope>) -> Result<Scope, ServiceError> {
-    let scope = scope.ok_or_else(|| ServiceError::invalid(field, "is required"))?;
-    let code = scope.code.trim().to_owned();
-    match cpb::ScopeLevel::try_from(scope.level) {
-        Ok(cpb::ScopeLevel::Partnership) => Ok(Scope::Partnership),
-        Ok(cpb::ScopeLevel::Area) if !code.is_empty() => Ok(Scope::Area(code)),
-        Ok(cpb::ScopeLevel::Municipality) if !code.is_empty() => Ok(Scope::Municipality(code)),
-        Ok(cpb::ScopeLevel::Area | cpb::ScopeLevel::Municipality) => {
-            Err(ServiceError::invalid(format!("{field}.code"), "is required for this level"))
-        }
-        _ => Err(ServiceError::invalid(format!("{field}.level"), "is required: PARTNERSHIP, AREA or MUNICIPALITY")),
-    }
+    let scope = partnership_platform::fields::scope(field, scope)?;
+    Ok(match cpb::ScopeLevel::try_from(scope.level) {
+        Ok(cpb::ScopeLevel::Area) => Scope::Area(scope.code),
+        Ok(cpb::ScopeLevel::Municipality) => Scope::Municipality(scope.code),
+        _ => Scope::Partnership,
+    })
 }
 
 pub fn page_size(size: i32) -> Result<i64, ServiceError> {
