@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "partnership/beschut/v1/beschut.proto",
     "partnership/reporting/v1/reporting.proto",
     "partnership/finance/v1/finance.proto",
+    "partnership/audit/v1/audit.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

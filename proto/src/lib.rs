@@ -42,8 +42,14 @@ pub mod partnership {
             include!(concat!(env!("OUT_DIR"), "/partnership.finance.v1.rs"));
         }
     }
+    pub mod audit {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/partnership.audit.v1.rs"));
+        }
+    }
 }
 
+pub use partnership::audit::v1 as audit;
 pub use partnership::common::v1 as common;
 pub use partnership::beschut::v1 as beschut;
 pub use partnership::employment::v1 as employment;

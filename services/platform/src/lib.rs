@@ -6,12 +6,15 @@
 //! ([`apportion`]). Services depend on this crate; it depends on none of them.
 
 pub mod apportion;
+pub mod audit;
+pub mod auth;
 pub mod codes;
 pub mod config;
 pub mod dates;
 pub mod decimals;
 pub mod error;
 pub mod fields;
+pub mod limits;
 pub mod metrics;
 pub mod peer;
 pub mod serve;

@@ -9,21 +9,29 @@ use anyhow::Context;
 use partnership_proto::common::Scope;
 use partnership_proto::intake as ipb;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::auth::Bearer;
 use crate::error::ServiceError;
+
+/// A channel to a peer that presents this service's peer token on every call.
+pub type PeerChannel = InterceptedService<Channel, Bearer>;
+
+/// Intake, as the other services call it.
+pub type IntakeClient = IntakeServiceClient<PeerChannel>;
 
 /// The deadline of an outbound call unless the caller gives another.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A channel to a peer at `url` (e.g. `http://127.0.0.1:50051`), connecting
-/// on first use and reconnecting after failures.
-pub fn channel(url: &str) -> anyhow::Result<Channel> {
+/// on first use and reconnecting after failures, presenting `token`.
+pub fn channel(url: &str, token: &str) -> anyhow::Result<PeerChannel> {
     let endpoint = Endpoint::from_shared(url.to_owned())
         .with_context(|| format!("invalid peer URL {url:?}"))?
         .connect_timeout(Duration::from_secs(2))
         .tcp_nodelay(true);
-    Ok(endpoint.connect_lazy())
+    Ok(InterceptedService::new(endpoint.connect_lazy(), Bearer::new(token)?))
 }
 
 /// An outbound request with a deadline and the current trace context.
@@ -43,7 +51,7 @@ pub fn is_transient(status: &tonic::Status) -> bool {
 /// The municipality codes of a scope (merged municipalities included), as
 /// intake — the owner of the merger history — answers them. A scope intake
 /// refuses is INVALID_ARGUMENT on `scope`; intake unreachable is UNAVAILABLE.
-pub async fn resolve_scope(intake: &IntakeServiceClient<Channel>, scope: Scope) -> Result<Vec<String>, ServiceError> {
+pub async fn resolve_scope(intake: &IntakeClient, scope: Scope) -> Result<Vec<String>, ServiceError> {
     let message = ipb::ResolveScopeRequest { scope: Some(scope) };
     match intake.clone().resolve_scope(request(message, DEFAULT_DEADLINE)).await {
         Ok(resolved) => Ok(resolved.into_inner().municipality_codes),

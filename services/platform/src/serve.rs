@@ -12,12 +12,18 @@ use tonic::service::Routes;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
+use crate::audit::AuditLog;
+use crate::auth::{AuthLayer, Jurisdictions, Policy, ServiceAuth};
+
 /// The longest a request may take before the server answers
 /// DEADLINE_EXCEEDED (clients may set shorter deadlines).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Requests handled at once per connection before new ones queue.
 pub const CONCURRENCY_PER_CONNECTION: usize = 256;
+
+/// Requests handled at once by one service unless configured otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
 /// What a service hands the platform to be served.
 pub struct ServiceRoutes {
@@ -28,7 +34,26 @@ pub struct ServiceRoutes {
     pub file_descriptor_set: &'static [u8],
     /// The service's gRPC routes.
     pub routes: Routes,
+    /// Who may call which of its RPCs.
+    pub policy: Policy,
+    /// How callers are authenticated.
+    pub auth: ServiceAuth,
+    /// The municipalities' jurisdictions, for services with personal data.
+    pub jurisdictions: Option<Jurisdictions>,
+    /// The service's processing log, for services with personal data (its
+    /// reading RPC is served alongside, to administrators only).
+    pub audit: Option<AuditLog>,
+    /// Requests handled at once by the whole service; more are refused
+    /// with RESOURCE_EXHAUSTED and a retry delay instead of queueing.
+    pub max_in_flight: usize,
 }
+
+/// The audit log's RPC: administrators only; reading the log is not itself
+/// a processing of the persons in it that needs logging.
+const AUDIT_POLICY: Policy = Policy {
+    service: "partnership.audit.v1.AuditLogService",
+    rules: &[crate::auth::policy::restricted("ListAuditRecords", crate::auth::policy::IBN, crate::audit::Action::Read)],
+};
 
 /// Serves `service` on `listener` until `shutdown` is cancelled, then stops
 /// accepting, reports NOT_SERVING and lets in-flight requests finish.
@@ -39,7 +64,13 @@ pub async fn serve(service: ServiceRoutes, listener: TcpListener, shutdown: Canc
     let reflection_v1 = reflection(&service).build_v1()?;
     // grpcio's reflection client still speaks v1alpha.
     let reflection_v1alpha = reflection(&service).build_v1alpha()?;
-    let routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
+    let mut routes = service.routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
+    let mut policies = vec![service.policy];
+    if let Some(log) = &service.audit {
+        routes = routes.add_service(crate::audit::AuditApi::new(log.clone()).server());
+        policies.push(AUDIT_POLICY);
+    }
+    let auth = AuthLayer::new(service.auth.verifier.clone(), policies, service.jurisdictions.clone(), service.audit.clone());
 
     let addr = listener.local_addr()?;
     tracing::info!(service = service.service_name, %addr, "serving");
@@ -52,6 +83,8 @@ pub async fn serve(service: ServiceRoutes, listener: TcpListener, shutdown: Canc
         .concurrency_limit_per_connection(CONCURRENCY_PER_CONNECTION)
         .load_shed(true)
         .layer(crate::metrics::RpcMetricsLayer)
+        .layer(crate::limits::InFlightLimitLayer::new(service.max_in_flight))
+        .layer(auth)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming(listener), async move {
             stopping.cancelled().await;
@@ -78,9 +111,10 @@ fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::
 }
 
 fn reflection(service: &ServiceRoutes) -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
+    let builder = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(service.file_descriptor_set)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .with_service_name(service.service_name)
-        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.health.v1.Health");
+    if service.audit.is_some() { builder.with_service_name(AUDIT_POLICY.service) } else { builder }
 }

@@ -117,7 +117,10 @@ impl Db {
             .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         let db = Self { pool, backend, write_gate };
-        db.migrate(migrations).await?;
+        // Every store keeps its processing log beside the service's tables.
+        let all: Vec<Migration> = migrations.iter().chain(crate::audit::MIGRATIONS).copied().collect();
+        db.migrate(&all).await?;
+        crate::audit::protect(&db).await.context("protecting the audit log")?;
         Ok(db)
     }
 
@@ -172,12 +175,8 @@ async fn apply_migrations(conn: &mut AnyConnection, migrations: &[Migration]) ->
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&mut *conn)
         .await?;
-    let known_max = migrations.iter().map(|m| m.version).max().unwrap_or(0);
-    if let Some(&newest) = applied.last() {
-        anyhow::ensure!(
-            newest <= known_max,
-            "the store has migration {newest} but this build knows only up to {known_max}; run a newer build"
-        );
+    if let Some(unknown) = applied.iter().find(|v| !migrations.iter().any(|m| m.version == **v)) {
+        anyhow::bail!("the store has migration {unknown}, which this build does not know; run a newer build");
     }
     for migration in migrations.iter().filter(|m| !applied.contains(&m.version)) {
         let mut tx = conn.begin().await?;
@@ -368,7 +367,7 @@ mod tests {
         let mut conn = db.pool().acquire().await.unwrap();
         let applied: Vec<i64> =
             sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await.unwrap();
-        assert_eq!(applied, [1]);
+        assert_eq!(applied, [1, 9_000_001], "the service's migration and the audit log's");
         let b: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'")
             .fetch_one(&mut *conn)
             .await

@@ -1,0 +1,336 @@
+//! The processing log (AVG *verwerkingenlogging*), kept by every service
+//! with personal data in its own store: one record per request that read or
+//! changed a person's data — who, which persons (candidate ids, never a
+//! BSN), which RPC, read or change, why, when, and how it ended.
+//!
+//! The auth layer writes the record before the answer leaves the service,
+//! so no personal data is handed out unlogged (if the log cannot be
+//! written, the caller gets UNAVAILABLE instead of the data). The tables
+//! are append-only: no API changes them, and a database trigger refuses
+//! UPDATE and DELETE even to a misguided maintenance query.
+//! An administrator reads the log through `partnership.audit.v1.AuditLogService`.
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use partnership_proto::audit as pb;
+use sqlx::Row;
+use tonic::{Request, Response, Status};
+
+use crate::error::ServiceError;
+use crate::fields;
+use crate::store::{Backend, Db, Migration, Sql};
+
+/// The audit tables, in every service's store (versions far above any
+/// service's own migrations).
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 9_000_001,
+    name: "audit log",
+    sql: "
+        CREATE TABLE audit_log (
+            id TEXT PRIMARY KEY,
+            trace_id TEXT NOT NULL,
+            span_id TEXT NOT NULL,
+            service TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            action TEXT NOT NULL,
+            processing_activity TEXT NOT NULL,
+            principal_kind TEXT NOT NULL,
+            principal_id TEXT NOT NULL,
+            status_code BIGINT NOT NULL,
+            start_time TEXT NOT NULL,
+            end_time TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_by_start ON audit_log (start_time);
+        CREATE TABLE audit_subjects (
+            record_id TEXT NOT NULL REFERENCES audit_log (id),
+            data_subject_id TEXT NOT NULL,
+            PRIMARY KEY (record_id, data_subject_id)
+        );
+        CREATE INDEX audit_subjects_by_subject ON audit_subjects (data_subject_id, record_id);
+    ",
+}];
+
+/// Makes the audit tables refuse UPDATE and DELETE (idempotent; run after
+/// the migrations at every start).
+pub async fn protect(db: &Db) -> Result<(), sqlx::Error> {
+    let statements: &[&str] = match db.backend() {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER IF NOT EXISTS audit_subjects_no_update BEFORE UPDATE ON audit_subjects
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER IF NOT EXISTS audit_subjects_no_delete BEFORE DELETE ON audit_subjects
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        ],
+        Backend::Postgres => &[
+            "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
+            "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+             FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+            "CREATE OR REPLACE TRIGGER audit_subjects_append_only BEFORE UPDATE OR DELETE ON audit_subjects
+             FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+        ],
+    };
+    let mut conn = db.pool().acquire().await?;
+    for statement in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*statement)).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Read or change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Change,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Change => "change",
+        }
+    }
+}
+
+/// One record, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub trace_id: String,
+    pub span_id: String,
+    pub service: String,
+    pub operation: String,
+    pub action: Action,
+    pub processing_activity: String,
+    pub principal_kind: String,
+    pub principal_id: String,
+    pub data_subject_ids: Vec<String>,
+    pub status_code: i32,
+    pub start_time: chrono::DateTime<Utc>,
+    pub end_time: chrono::DateTime<Utc>,
+}
+
+/// What an administrator asks for.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub data_subject_id: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Records with an id below this one (the previous page's last).
+    pub before: Option<String>,
+}
+
+/// A service's processing log.
+#[derive(Clone, Debug)]
+pub struct AuditLog {
+    db: Db,
+    service: &'static str,
+}
+
+/// Subject rows per INSERT statement (placeholders stay few; see the HR push).
+const SUBJECTS_PER_STATEMENT: usize = 200;
+
+impl AuditLog {
+    pub fn new(db: Db, service: &'static str) -> Self {
+        Self { db, service }
+    }
+
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// Appends one record, durably.
+    pub async fn append(&self, entry: &AuditEntry) -> Result<String, sqlx::Error> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO audit_log (id, trace_id, span_id, service, operation, action, processing_activity,
+                 principal_kind, principal_id, status_code, start_time, end_time)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&id)
+        .bind(&entry.trace_id)
+        .bind(&entry.span_id)
+        .bind(&entry.service)
+        .bind(&entry.operation)
+        .bind(entry.action.as_str())
+        .bind(&entry.processing_activity)
+        .bind(&entry.principal_kind)
+        .bind(&entry.principal_id)
+        .bind(i64::from(entry.status_code))
+        .bind(time(&entry.start_time))
+        .bind(time(&entry.end_time))
+        .execute(tx.conn())
+        .await?;
+        for chunk in entry.data_subject_ids.chunks(SUBJECTS_PER_STATEMENT) {
+            let mut sql = Sql::new("INSERT INTO audit_subjects (record_id, data_subject_id) VALUES ");
+            for (i, subject) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(").bind(&id).push(", ").bind(subject).push(")");
+            }
+            sql.query().execute(tx.conn()).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records matching `query`, newest first, at most `limit`.
+    pub async fn list(&self, query: &AuditQuery, limit: i64) -> Result<Vec<pb::AuditRecord>, ServiceError> {
+        let mut sql = Sql::new(
+            "SELECT id, trace_id, span_id, service, operation, action, processing_activity, principal_kind,
+                    principal_id, status_code, start_time, end_time
+             FROM audit_log WHERE 1 = 1",
+        );
+        if let Some(subject) = &query.data_subject_id {
+            sql.push(" AND id IN (SELECT record_id FROM audit_subjects WHERE data_subject_id = ").bind(subject).push(")");
+        }
+        if let Some(from) = query.from {
+            sql.push(" AND start_time >= ").bind(from.to_string());
+        }
+        if let Some(to) = query.to.and_then(|d| d.succ_opt()) {
+            sql.push(" AND start_time < ").bind(to.to_string());
+        }
+        if let Some(before) = &query.before {
+            sql.push(" AND id < ").bind(before);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+        let rows = sql.query().fetch_all(self.db.pool()).await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            records.push(pb::AuditRecord {
+                id: row.try_get("id")?,
+                trace_id: row.try_get("trace_id")?,
+                span_id: row.try_get("span_id")?,
+                service: row.try_get("service")?,
+                operation: row.try_get("operation")?,
+                action: row.try_get("action")?,
+                processing_activity: row.try_get("processing_activity")?,
+                principal_kind: row.try_get("principal_kind")?,
+                principal_id: row.try_get("principal_id")?,
+                data_subject_ids: Vec::new(),
+                status_code: i32::try_from(row.try_get::<i64, _>("status_code")?).unwrap_or(i32::MAX),
+                start_time: row.try_get("start_time")?,
+                end_time: row.try_get("end_time")?,
+            });
+        }
+        if !records.is_empty() {
+            let mut sql = Sql::new("SELECT record_id, data_subject_id FROM audit_subjects WHERE record_id IN ");
+            sql.bind_list(records.iter().map(|r| r.id.clone())).push(" ORDER BY data_subject_id");
+            for row in sql.query().fetch_all(self.db.pool()).await? {
+                let record_id: String = row.try_get("record_id")?;
+                if let Some(record) = records.iter_mut().find(|r| r.id == record_id) {
+                    record.data_subject_ids.push(row.try_get("data_subject_id")?);
+                }
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// The gRPC face of a service's log.
+pub struct AuditApi {
+    log: AuditLog,
+}
+
+impl AuditApi {
+    pub fn new(log: AuditLog) -> Self {
+        Self { log }
+    }
+
+    pub fn server(self) -> pb::audit_log_service_server::AuditLogServiceServer<Self> {
+        pb::audit_log_service_server::AuditLogServiceServer::new(self)
+    }
+}
+
+/// The page size of ListAuditRecords when none is asked.
+const DEFAULT_PAGE_SIZE: i64 = 100;
+
+#[tonic::async_trait]
+impl pb::audit_log_service_server::AuditLogService for AuditApi {
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let req = request.into_inner();
+        let mut v = crate::Violations::new();
+        let limit = v.check(fields::page_size(req.page_size, DEFAULT_PAGE_SIZE));
+        let from = v.check(crate::dates::optional("from", req.from.as_ref()));
+        let to = v.check(crate::dates::optional("to", req.to.as_ref()));
+        if let (Some(Some(from)), Some(Some(to))) = (from, to) {
+            if to < from {
+                v.add("to", "is before `from`");
+            }
+        }
+        v.finish()?;
+        let (Some(limit), Some(from), Some(to)) = (limit, from, to) else { unreachable!("checked by finish") };
+        let query = AuditQuery {
+            data_subject_id: fields::optional(&req.data_subject_id),
+            from,
+            to,
+            before: fields::optional(&req.page_token),
+        };
+        let mut records = self.log.list(&query, limit + 1).await?;
+        let next_page_token = fields::next_page(&mut records, limit, |r| r.id.clone());
+        Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(subjects: &[&str], start: &str) -> AuditEntry {
+        let start: chrono::DateTime<Utc> = start.parse().unwrap();
+        AuditEntry {
+            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+            span_id: "00f067aa0ba902b7".into(),
+            service: "intake".into(),
+            operation: "/partnership.intake.v1.IntakeService/GetCandidate".into(),
+            action: Action::Read,
+            processing_activity: "registratie".into(),
+            principal_kind: "municipality".into(),
+            principal_id: "municipality:1991".into(),
+            data_subject_ids: subjects.iter().map(|s| s.to_string()).collect(),
+            status_code: 0,
+            start_time: start,
+            end_time: start,
+        }
+    }
+
+    #[tokio::test]
+    async fn records_are_found_per_person_and_period_and_cannot_be_altered() {
+        for store in crate::testing::test_stores("audit").await.unwrap() {
+            let db = Db::connect(&store.url, &[]).await.unwrap();
+            let log = AuditLog::new(db.clone(), "intake");
+            log.append(&entry(&["c-1", "c-2"], "2026-01-10T10:00:00Z")).await.unwrap();
+            log.append(&entry(&["c-2"], "2026-02-10T10:00:00Z")).await.unwrap();
+            let many: Vec<String> = (0..450).map(|i| format!("m-{i}")).collect();
+            let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+            log.append(&entry(&refs, "2026-03-10T10:00:00Z")).await.unwrap();
+
+            let of_c2 = log.list(&AuditQuery { data_subject_id: Some("c-2".into()), ..Default::default() }, 10).await.unwrap();
+            assert_eq!(of_c2.len(), 2);
+            assert!(of_c2[0].start_time > of_c2[1].start_time, "newest first");
+            assert_eq!(of_c2[1].data_subject_ids, ["c-1", "c-2"]);
+            let january = AuditQuery {
+                from: Some("2026-01-01".parse().unwrap()),
+                to: Some("2026-01-31".parse().unwrap()),
+                ..Default::default()
+            };
+            assert_eq!(log.list(&january, 10).await.unwrap().len(), 1);
+            let all = log.list(&AuditQuery::default(), 10).await.unwrap();
+            assert_eq!(all[0].data_subject_ids.len(), 450);
+
+            let mut conn = db.pool().acquire().await.unwrap();
+            assert!(sqlx::query("UPDATE audit_log SET principal_id = 'x'").execute(&mut *conn).await.is_err());
+            assert!(sqlx::query("DELETE FROM audit_subjects").execute(&mut *conn).await.is_err());
+            assert!(sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await.is_err());
+            assert_eq!(log.list(&AuditQuery::default(), 10).await.unwrap().len(), 3);
+        }
+    }
+}
