@@ -56,7 +56,7 @@ async fn main() {
         })
         .await;
         let url = |s: Service| format!("http://{}", suite.suite.addr(s).unwrap());
-        let mut clients = demo::Clients::connect(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance)).unwrap();
+        let mut clients = demo::Clients::connect(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance), &suite.admin_token()).unwrap();
         let plan = Plan::generate(scale, 2021);
         let started = Instant::now();
         demo::load(&plan, &mut clients).await.expect("demo data");

@@ -414,7 +414,7 @@ async fn a_changed_contract_keeps_its_earlier_version() {
 }
 
 /// The DVB_IBN entries in a registration's effective history.
-async fn dvb_ibn_entries(intake: &mut ipb::intake_service_client::IntakeServiceClient<tonic::transport::Channel>, id: &str) -> Vec<ipb::StatusEntry> {
+async fn dvb_ibn_entries(intake: &mut ipb::intake_service_client::IntakeServiceClient<partnership_e2e::Authed>, id: &str) -> Vec<ipb::StatusEntry> {
     let registration = intake.get_registration(ipb::GetRegistrationRequest { id: id.to_owned() }).await.unwrap().into_inner();
     registration
         .history

@@ -20,7 +20,7 @@ fn d(s: &str) -> NaiveDate {
 
 async fn load_demo(suite: &TestSuite) -> Plan {
     let url = |s: Service| format!("http://{}", suite.suite.addr(s).unwrap());
-    let mut clients = demo::Clients::connect(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance)).unwrap();
+    let mut clients = demo::Clients::connect(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance), &suite.admin_token()).unwrap();
     let plan = Plan::generate(1, 2021);
     demo::load(&plan, &mut clients).await.expect("demo data loads");
     plan

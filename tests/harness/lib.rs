@@ -14,6 +14,7 @@ use partnership_proto::employment as epb;
 use partnership_proto::reporting::reporting_service_client::ReportingServiceClient;
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
+use partnership_platform::auth::Principal;
 use partnership_suite::{RunningSuite, Service, SuiteConfig};
 use tonic::transport::Channel;
 
@@ -64,51 +65,81 @@ pub async fn spawn_suite_with(adjust: impl FnOnce(&mut SuiteConfig)) -> TestSuit
     TestSuite { suite, _data: data }
 }
 
+/// A channel that presents a caller's bearer token on every call.
+pub type Authed = partnership_platform::peer::PeerChannel;
+
 impl TestSuite {
-    /// A channel to a service, as any client would open one.
+    /// A channel to a service with no credentials, as an outsider opens one.
     pub async fn channel(&self, service: Service) -> Channel {
         let addr = self.suite.addr(service).expect("service is running");
         Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connects")
     }
 
+    /// A token for `principal`, signed with the suite's dev key.
+    pub fn token(&self, principal: &Principal) -> String {
+        let issuer = self.suite.credentials().dev_issuer().expect("the test suite runs on dev credentials");
+        issuer.issue(principal, std::time::Duration::from_secs(3600))
+    }
+
+    /// A channel to a service acting as `principal`.
+    pub async fn channel_as(&self, service: Service, principal: &Principal) -> Authed {
+        let bearer = partnership_platform::auth::Bearer::new(&self.token(principal)).expect("a token is ASCII");
+        Authed::new(self.channel(service).await, bearer)
+    }
+
+    /// A channel to a service as IBN's administrator (full access, audited).
+    pub async fn admin_channel(&self, service: Service) -> Authed {
+        self.channel_as(service, &Principal::Administrator).await
+    }
+
     /// The system of a municipality (by CBS code).
     pub async fn municipality(&self, code: &str) -> Municipality {
-        Municipality { code: code.to_owned(), intake: IntakeServiceClient::new(self.channel(Service::Intake).await) }
+        let principal = Principal::Municipality { code: code.to_owned() };
+        Municipality { code: code.to_owned(), intake: IntakeServiceClient::new(self.channel_as(Service::Intake, &principal).await) }
     }
 
     /// A reporting dashboard: figures only.
     pub async fn dashboard(&self) -> Dashboard {
-        Dashboard { intake: IntakeServiceClient::new(self.channel(Service::Intake).await) }
+        Dashboard { intake: IntakeServiceClient::new(self.channel_as(Service::Intake, &Principal::Dashboard).await) }
     }
 
-    pub async fn intake(&self) -> IntakeServiceClient<Channel> {
-        IntakeServiceClient::new(self.channel(Service::Intake).await)
+    /// Intake, as IBN's administrator.
+    pub async fn intake(&self) -> IntakeServiceClient<Authed> {
+        IntakeServiceClient::new(self.admin_channel(Service::Intake).await)
     }
 
     /// IBN's HR system.
     pub async fn hr(&self) -> Hr {
-        Hr { employment: self.employment().await }
+        let channel = self.channel_as(Service::Employment, &Principal::Hr).await;
+        Hr { employment: EmploymentServiceClient::new(channel).max_encoding_message_size(64 << 20).max_decoding_message_size(64 << 20) }
     }
 
     /// A dashboard's reporting client.
-    pub async fn reporting(&self) -> ReportingServiceClient<Channel> {
-        ReportingServiceClient::new(self.channel(Service::Reporting).await).max_decoding_message_size(64 << 20)
+    pub async fn reporting(&self) -> ReportingServiceClient<Authed> {
+        ReportingServiceClient::new(self.channel_as(Service::Reporting, &Principal::Dashboard).await).max_decoding_message_size(64 << 20)
     }
 
-    pub async fn beschut(&self) -> BeschutServiceClient<Channel> {
-        BeschutServiceClient::new(self.channel(Service::Beschut).await)
+    /// Beschut, as IBN's administrator.
+    pub async fn beschut(&self) -> BeschutServiceClient<Authed> {
+        BeschutServiceClient::new(self.admin_channel(Service::Beschut).await)
     }
 
-    pub async fn employment(&self) -> EmploymentServiceClient<Channel> {
-        EmploymentServiceClient::new(self.channel(Service::Employment).await)
+    /// Employment, as IBN's administrator.
+    pub async fn employment(&self) -> EmploymentServiceClient<Authed> {
+        EmploymentServiceClient::new(self.admin_channel(Service::Employment).await)
             .max_decoding_message_size(64 << 20)
             .max_encoding_message_size(64 << 20)
+    }
+
+    /// The administrator's token, for clients made elsewhere (the demo loader).
+    pub fn admin_token(&self) -> String {
+        self.token(&Principal::Administrator)
     }
 }
 
 /// IBN's HR system, pushing contracts.
 pub struct Hr {
-    pub employment: EmploymentServiceClient<Channel>,
+    pub employment: EmploymentServiceClient<Authed>,
 }
 
 impl Hr {
@@ -142,7 +173,7 @@ pub fn bsn(n: u32) -> String {
 /// A municipality's system registering and following its residents.
 pub struct Municipality {
     pub code: String,
-    pub intake: IntakeServiceClient<Channel>,
+    pub intake: IntakeServiceClient<Authed>,
 }
 
 impl Municipality {
@@ -213,7 +244,7 @@ impl Municipality {
 
 /// A dashboard asking for figures.
 pub struct Dashboard {
-    pub intake: IntakeServiceClient<Channel>,
+    pub intake: IntakeServiceClient<Authed>,
 }
 
 /// The scope of the whole partnership, an area, or a municipality.
@@ -313,7 +344,7 @@ impl Rng {
 
 /// Imports `count` candidates (BSN numbers `first..first+count`), each with
 /// an open basispakket registration, through intake's bulk import.
-pub async fn import_candidates(intake: &mut IntakeServiceClient<Channel>, first: u32, count: u32, municipality: &str) {
+pub async fn import_candidates(intake: &mut IntakeServiceClient<Authed>, first: u32, count: u32, municipality: &str) {
     let mut batches = Vec::new();
     let numbers: Vec<u32> = (first..first + count).collect();
     for (k, chunk) in numbers.chunks(5000).enumerate() {
@@ -338,7 +369,7 @@ pub async fn import_candidates(intake: &mut IntakeServiceClient<Channel>, first:
 }
 
 /// The candidate ids of BSN numbers `first..first+count`, through intake.
-pub async fn candidate_ids(intake: &mut IntakeServiceClient<Channel>, first: u32, count: u32) -> Vec<String> {
+pub async fn candidate_ids(intake: &mut IntakeServiceClient<Authed>, first: u32, count: u32) -> Vec<String> {
     let bsns = (first..first + count).map(bsn).collect();
     let answer = intake.batch_resolve_candidates(pb::BatchResolveCandidatesRequest { bsns }).await.expect("resolve");
     answer.into_inner().resolutions.into_iter().map(|r| r.candidate_id).collect()
@@ -347,13 +378,13 @@ pub async fn candidate_ids(intake: &mut IntakeServiceClient<Channel>, first: u32
 /// A controller (of a municipality or of IBN) working with the finance
 /// service: budget periods, lumpsums, allocations, invoices, figures.
 pub struct Controller {
-    pub finance: partnership_proto::finance::finance_service_client::FinanceServiceClient<Channel>,
+    pub finance: partnership_proto::finance::finance_service_client::FinanceServiceClient<Authed>,
 }
 
 impl TestSuite {
     /// A controller's finance client.
     pub async fn controller(&self) -> Controller {
-        let channel = self.channel(Service::Finance).await;
+        let channel = self.admin_channel(Service::Finance).await;
         Controller { finance: partnership_proto::finance::finance_service_client::FinanceServiceClient::new(channel) }
     }
 }

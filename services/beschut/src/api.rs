@@ -2,6 +2,7 @@
 //! encodes the answers.
 
 use chrono::NaiveDate;
+use partnership_platform::auth::Caller;
 use partnership_platform::fields::{self, codes, next_page as next_token, optional, required, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::beschut as pb;
@@ -38,8 +39,27 @@ fn subject(v: &mut Violations, candidate_id: &str, municipality_code: &str) -> O
     Some(Subject { candidate_id: candidate_id?, municipality_code: municipality_code? })
 }
 
-fn filter(municipality_codes: &[String], candidate_id: &str, after: &str) -> Filter {
-    Filter { municipality_codes: codes(municipality_codes), candidate_id: optional(candidate_id), after: optional(after) }
+/// A list filter, narrowed to what the caller may see.
+fn filter(caller: &Caller, municipality_codes: &[String], candidate_id: &str, after: &str) -> Result<Filter, ServiceError> {
+    Ok(Filter {
+        municipality_codes: caller.narrow("municipality_codes", codes(municipality_codes))?,
+        candidate_id: optional(candidate_id),
+        after: optional(after),
+    })
+}
+
+/// A record of another municipality's resident is NOT_FOUND, as if absent.
+fn visible(caller: &Caller, subject: &Subject, resource: &'static str, id: &str) -> Result<(), ServiceError> {
+    caller.check_visible(&subject.municipality_code, resource, id)?;
+    caller.touched(&subject.candidate_id);
+    Ok(())
+}
+
+/// A municipality decides only about its own residents.
+fn acts_for(caller: &Caller, subject: &Subject) -> Result<(), ServiceError> {
+    caller.check_acts_for("municipality_code", &subject.municipality_code)?;
+    caller.touched(&subject.candidate_id);
+    Ok(())
 }
 
 fn indication_to_proto(row: &IndicationRow, history: &[(String, NaiveDate, String)]) -> pb::Indication {
@@ -84,6 +104,7 @@ fn schakeltraject_to_proto(s: &SchakeltrajectRow) -> pb::Schakeltraject {
 #[tonic::async_trait]
 impl pb::beschut_service_server::BeschutService for BeschutApi {
     async fn grant_indication(&self, request: Request<pb::GrantIndicationRequest>) -> ApiResult<pb::Indication> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let subject = subject(&mut v, &req.candidate_id, &req.municipality_code);
@@ -94,6 +115,7 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         let (Some(subject), Some(uwv_reference), Some(granted_date), Some(valid_until)) = (subject, reference, granted, until) else {
             unreachable!("checked by finish")
         };
+        acts_for(&caller, &subject)?;
         let row = IndicationRow {
             id: crate::new_id(),
             subject,
@@ -106,6 +128,7 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
     }
 
     async fn end_indication(&self, request: Request<pb::EndIndicationRequest>) -> ApiResult<pb::Indication> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(required("indication_id", &req.indication_id));
@@ -113,29 +136,36 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         let date = v.check(dates::required("end_date", req.end_date.as_ref()));
         v.finish()?;
         let (Some(id), Some(end), Some(date)) = (id, end, date) else { unreachable!("checked by finish") };
+        let (current, _) = self.beschut.indication(&id).await?;
+        visible(&caller, &current.subject, "indication", &id)?;
         self.beschut.end_indication(&id, end, date).await?;
         let (row, history) = self.beschut.indication(&id).await?;
         Ok(Response::new(indication_to_proto(&row, &history)))
     }
 
     async fn get_indication(&self, request: Request<pb::GetIndicationRequest>) -> ApiResult<pb::Indication> {
+        let caller = Caller::of(&request)?;
         let id = required("id", &request.into_inner().id)?;
         let (row, history) = self.beschut.indication(&id).await?;
+        visible(&caller, &row.subject, "indication", &id)?;
         Ok(Response::new(indication_to_proto(&row, &history)))
     }
 
     async fn list_indications(&self, request: Request<pb::ListIndicationsRequest>) -> ApiResult<pb::ListIndicationsResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let limit = page_size(req.page_size)?;
         let active_on = dates::optional("active_on", req.active_on.as_ref())?;
-        let filter = filter(&req.municipality_codes, &req.candidate_id, &req.page_token);
+        let filter = filter(&caller, &req.municipality_codes, &req.candidate_id, &req.page_token)?;
         let mut found = self.beschut.indications(&filter, active_on, limit + 1).await?;
         let next_page_token = next_token(&mut found, limit, |i| i.id.clone());
+        caller.touched_all(found.iter().map(|i| i.subject.candidate_id.as_str()));
         let indications = found.iter().map(|i| indication_to_proto(i, &[])).collect();
         Ok(Response::new(pb::ListIndicationsResponse { indications, next_page_token }))
     }
 
     async fn create_placement(&self, request: Request<pb::CreatePlacementRequest>) -> ApiResult<pb::Placement> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let subject = subject(&mut v, &req.candidate_id, &req.municipality_code);
@@ -147,32 +177,38 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         let (Some(subject), Some(employer), Some(start_date), Some(end_date), Some(hours_per_week)) = (subject, employer, start, end, hours) else {
             unreachable!("checked by finish")
         };
+        acts_for(&caller, &subject)?;
         let row = PlacementRow { id: crate::new_id(), subject, employer, start_date, end_date, hours_per_week };
         let row = self.beschut.create_placement(optional(&req.request_id), row).await?;
         Ok(Response::new(placement_to_proto(&row)))
     }
 
     async fn end_placement(&self, request: Request<pb::EndPlacementRequest>) -> ApiResult<pb::Placement> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(required("placement_id", &req.placement_id));
         let date = v.check(dates::required("end_date", req.end_date.as_ref()));
         v.finish()?;
         let (Some(id), Some(date)) = (id, date) else { unreachable!("checked by finish") };
+        visible(&caller, &self.beschut.placement(&id).await?.subject, "placement", &id)?;
         Ok(Response::new(placement_to_proto(&self.beschut.end_placement(&id, date).await?)))
     }
 
     async fn list_placements(&self, request: Request<pb::ListPlacementsRequest>) -> ApiResult<pb::ListPlacementsResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let limit = page_size(req.page_size)?;
         let running_on = dates::optional("running_on", req.running_on.as_ref())?;
-        let filter = filter(&req.municipality_codes, &req.candidate_id, &req.page_token);
+        let filter = filter(&caller, &req.municipality_codes, &req.candidate_id, &req.page_token)?;
         let mut found = self.beschut.placements(&filter, running_on, limit + 1).await?;
         let next_page_token = next_token(&mut found, limit, |p| p.id.clone());
+        caller.touched_all(found.iter().map(|p| p.subject.candidate_id.as_str()));
         Ok(Response::new(pb::ListPlacementsResponse { placements: found.iter().map(placement_to_proto).collect(), next_page_token }))
     }
 
     async fn create_schakeltraject(&self, request: Request<pb::CreateSchakeltrajectRequest>) -> ApiResult<pb::Schakeltraject> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let subject = subject(&mut v, &req.candidate_id, &req.municipality_code);
@@ -180,18 +216,21 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         let end = v.check(dates::optional("end_date", req.end_date.as_ref()));
         v.finish()?;
         let (Some(subject), Some(start_date), Some(end_date)) = (subject, start, end) else { unreachable!("checked by finish") };
+        acts_for(&caller, &subject)?;
         let row = SchakeltrajectRow { id: crate::new_id(), subject, start_date, end_date };
         let row = self.beschut.create_schakeltraject(optional(&req.request_id), row).await?;
         Ok(Response::new(schakeltraject_to_proto(&row)))
     }
 
     async fn end_schakeltraject(&self, request: Request<pb::EndSchakeltrajectRequest>) -> ApiResult<pb::Schakeltraject> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(required("schakeltraject_id", &req.schakeltraject_id));
         let date = v.check(dates::required("end_date", req.end_date.as_ref()));
         v.finish()?;
         let (Some(id), Some(date)) = (id, date) else { unreachable!("checked by finish") };
+        visible(&caller, &self.beschut.schakeltraject(&id).await?.subject, "schakeltraject", &id)?;
         Ok(Response::new(schakeltraject_to_proto(&self.beschut.end_schakeltraject(&id, date).await?)))
     }
 

@@ -10,6 +10,7 @@
 //! Layout: [`domain`] holds the rules; [`store`] the SQL; `records` and
 //! `figures` the operations; [`api`] maps them onto gRPC.
 
+pub mod access;
 pub mod api;
 pub mod domain;
 mod figures;
@@ -21,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use partnership_platform::audit::AuditLog;
+use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db, peer};
 use partnership_proto::beschut::beschut_service_server::{BeschutServiceServer, SERVICE_NAME};
@@ -28,7 +31,6 @@ use partnership_proto::employment::employment_service_client::EmploymentServiceC
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tonic::transport::Channel;
 
 pub use domain::taakstelling::Taakstelling;
 
@@ -46,6 +48,8 @@ pub struct BeschutConfig {
     pub employment_url: String,
     /// A taakstelling file to use instead of the one built in.
     pub taakstelling: Option<PathBuf>,
+    /// Requests handled at once; more are refused with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
 }
 
 impl Default for BeschutConfig {
@@ -56,6 +60,7 @@ impl Default for BeschutConfig {
             intake_url: "http://127.0.0.1:50051".into(),
             employment_url: "http://127.0.0.1:50052".into(),
             taakstelling: None,
+            max_in_flight: partnership_platform::serve::DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -64,18 +69,18 @@ impl Default for BeschutConfig {
 #[derive(Clone)]
 pub struct Beschut {
     db: Db,
-    intake: IntakeServiceClient<Channel>,
-    employment: EmploymentServiceClient<Channel>,
+    intake: peer::IntakeClient,
+    employment: EmploymentServiceClient<peer::PeerChannel>,
     taakstelling: Arc<Taakstelling>,
 }
 
 impl Beschut {
-    pub async fn open(config: &BeschutConfig, database_url: &str, taakstelling: Taakstelling) -> anyhow::Result<Self> {
+    pub async fn open(config: &BeschutConfig, database_url: &str, peer_token: &str, taakstelling: Taakstelling) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening beschut's store")?;
         Ok(Self {
             db,
-            intake: IntakeServiceClient::new(peer::channel(&config.intake_url)?),
-            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url)?).max_decoding_message_size(64 << 20),
+            intake: IntakeServiceClient::new(peer::channel(&config.intake_url, peer_token)?),
+            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url, peer_token)?).max_decoding_message_size(64 << 20),
             taakstelling: Arc::new(taakstelling),
         })
     }
@@ -86,17 +91,28 @@ impl Beschut {
 }
 
 /// Runs beschut on `listener` until `shutdown` is cancelled.
-pub async fn serve(config: &BeschutConfig, data_dir: &Path, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn serve(
+    config: &BeschutConfig,
+    data_dir: &Path,
+    auth: ServiceAuth,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let taakstelling = match &config.taakstelling {
         Some(path) => Taakstelling::from_toml(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)?,
         None => Taakstelling::embedded()?,
     };
     let url = config.database_url.clone().unwrap_or_else(|| partnership_platform::store::sqlite_url(data_dir, "beschut"));
-    let beschut = Beschut::open(config, &url, taakstelling).await?;
+    let beschut = Beschut::open(config, &url, auth.peer_token()?, taakstelling).await?;
     let service = ServiceRoutes {
         service_name: SERVICE_NAME,
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes: tonic::service::Routes::new(BeschutServiceServer::new(api::BeschutApi::new(beschut.clone()))),
+        policy: access::POLICY,
+        jurisdictions: Some(Jurisdictions::through_intake(beschut.intake.clone())),
+        audit: Some(AuditLog::new(beschut.db.clone(), "beschut")),
+        auth,
+        max_in_flight: config.max_in_flight,
     };
     let served = partnership_platform::serve::serve(service, listener, shutdown).await;
     beschut.db.close().await;

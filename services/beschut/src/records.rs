@@ -170,6 +170,18 @@ impl Beschut {
         Ok(all.into_iter().filter(|i| active_on.is_none_or(|d| i.dates.active_on(d))).take(limit as usize).collect())
     }
 
+    /// One placement.
+    pub async fn placement(&self, id: &str) -> Result<PlacementRow, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::placement_by(&mut conn, "id", id).await?.ok_or_else(|| ServiceError::not_found("placement", id))
+    }
+
+    /// One schakeltraject.
+    pub async fn schakeltraject(&self, id: &str) -> Result<SchakeltrajectRow, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::schakeltraject_by(&mut conn, "id", id).await?.ok_or_else(|| ServiceError::not_found("schakeltraject", id))
+    }
+
     /// Placements by filter; with `running_on`, only those running that day.
     pub async fn placements(&self, filter: &Filter, running_on: Option<NaiveDate>, limit: i64) -> Result<Vec<PlacementRow>, ServiceError> {
         let mut conn = self.db.pool().acquire().await?;

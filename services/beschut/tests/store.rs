@@ -20,7 +20,7 @@ fn subject(candidate: &str, municipality: &str) -> Subject {
 async fn records_keep_their_dates_and_history_on_every_store() {
     for test_store in test_stores("beschut").await.unwrap() {
         let label = test_store.label;
-        let beschut = Beschut::open(&BeschutConfig::default(), &test_store.url, Taakstelling::embedded().unwrap()).await.unwrap();
+        let beschut = Beschut::open(&BeschutConfig::default(), &test_store.url, "no-peer-token", Taakstelling::embedded().unwrap()).await.unwrap();
         let mut tx = beschut.db().begin_write().await.unwrap();
         let granted = IndicationRow {
             id: "i1".into(),

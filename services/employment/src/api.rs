@@ -2,6 +2,7 @@
 //! the operations, encodes the answers.
 
 use chrono::NaiveDate;
+use partnership_platform::auth::Caller;
 use partnership_platform::fields::{self, codes, next_page as next_token, optional as optional_text, required as required_text, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::common as cpb;
@@ -200,9 +201,23 @@ fn class_counts<T: Copy>(counts: &[(T, u64)], code: fn(T) -> &'static str) -> Ve
     counts.iter().map(|&(v, n)| pb::ClassCount { value: code(v).to_owned(), count: n as i64 }).collect()
 }
 
+/// A municipality sees a contract only if it is paid for (PW) or placed
+/// by one of its municipalities; otherwise NOT_FOUND, as if absent.
+fn check_visible(caller: &Caller, contract: &crate::domain::contract::Contract, id: &str) -> Result<(), ServiceError> {
+    if caller.jurisdiction.is_some() {
+        match &contract.municipality_code {
+            Some(code) => caller.check_visible(code, "contract", id)?,
+            None => return Err(ServiceError::not_found("contract", id)),
+        }
+    }
+    caller.touched(&contract.candidate_id);
+    Ok(())
+}
+
 #[tonic::async_trait]
 impl pb::employment_service_server::EmploymentService for EmploymentApi {
     async fn push_contracts(&self, request: Request<pb::PushContractsRequest>) -> ApiResult<pb::PushContractsResponse> {
+        let caller = Caller::of(&request)?;
         let contracts = request.into_inner().contracts;
         if contracts.len() > MAX_PUSH {
             let why = format!("holds {} contracts; at most {MAX_PUSH} per push", contracts.len());
@@ -220,9 +235,10 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
                 (id, decoded)
             })
             .collect();
-        let outcomes = self.employment.push(items).await?;
+        let pushed = self.employment.push(items).await?;
+        caller.touched_all(pushed.candidate_ids.iter().map(String::as_str));
         let mut response = pb::PushContractsResponse::default();
-        for (hr_contract_id, outcome) in outcomes {
+        for (hr_contract_id, outcome) in pushed.outcomes {
             let (code, field, reason) = match outcome {
                 Outcome::Created => (pb::ContractOutcome::Created, String::new(), String::new()),
                 Outcome::Updated => (pb::ContractOutcome::Updated, String::new(), String::new()),
@@ -241,8 +257,10 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     }
 
     async fn get_contract(&self, request: Request<pb::GetContractRequest>) -> ApiResult<pb::Contract> {
+        let caller = Caller::of(&request)?;
         let id = required_text("hr_contract_id", &request.into_inner().hr_contract_id)?;
         let (listed, measurements, versions) = self.employment.contract(&id).await?;
+        check_visible(&caller, &listed.contract, &id)?;
         let mut contract = contract_to_proto(&listed, measurements.iter().map(measurement).collect());
         contract.earlier_versions = versions
             .into_iter()
@@ -256,6 +274,7 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     }
 
     async fn list_contracts(&self, request: Request<pb::ListContractsRequest>) -> ApiResult<pb::ListContractsResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let limit = v.check(page_size(req.page_size));
@@ -269,13 +288,14 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         let filter = ContractFilter {
             hr_contract_id: None,
             kind,
-            municipality_codes: codes(&req.municipality_codes),
+            municipality_codes: caller.narrow("municipality_codes", codes(&req.municipality_codes))?,
             active_from,
             active_to,
             after: optional_text(&req.page_token),
         };
         let mut found = self.employment.list_contracts(&filter, limit + 1).await?;
         let next_page_token = next_token(&mut found, limit, |(l, _)| l.contract.hr_contract_id.clone());
+        caller.touched_all(found.iter().map(|(l, _)| l.contract.candidate_id.as_str()));
         let contracts = found
             .iter()
             .map(|(l, measurements)| contract_to_proto(l, measurements.iter().map(measurement).collect()))
@@ -284,17 +304,19 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     }
 
     async fn list_trajectories(&self, request: Request<pb::ListTrajectoriesRequest>) -> ApiResult<pb::ListTrajectoriesResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let limit = page_size(req.page_size)?;
         let past = dates::optional("past_maximum_on", req.past_maximum_on.as_ref())?;
         let filter = TrajectoryFilter {
-            municipality_codes: codes(&req.municipality_codes),
+            municipality_codes: caller.narrow("municipality_codes", codes(&req.municipality_codes))?,
             open_only: req.open_only,
             completed_in: None,
             after: optional_text(&req.page_token),
         };
         let mut found = self.employment.trajectories(&filter, past, limit + 1).await?;
         let next_page_token = next_token(&mut found, limit, |t| t.id.clone());
+        caller.touched_all(found.iter().map(|t| t.contract.candidate_id.as_str()));
         Ok(Response::new(pb::ListTrajectoriesResponse {
             trajectories: found.iter().map(trajectory_to_proto).collect(),
             next_page_token,
@@ -302,6 +324,7 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     }
 
     async fn complete_trajectory(&self, request: Request<pb::CompleteTrajectoryRequest>) -> ApiResult<pb::Trajectory> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(required_text("trajectory_id", &req.trajectory_id));
@@ -310,10 +333,12 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         v.finish()?;
         let (Some(id), Some(date), Some(result)) = (id, date, result) else { unreachable!("checked by finish") };
         let done = self.employment.complete_trajectory(&id, date, result).await?;
+        caller.touched(&done.contract.candidate_id);
         Ok(Response::new(trajectory_to_proto(&done)))
     }
 
     async fn record_development(&self, request: Request<pb::RecordDevelopmentRequest>) -> ApiResult<pb::DevelopmentEvent> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let event = req.event.ok_or_else(|| ServiceError::invalid("event", "is required"))?;
         let mut v = Violations::new();
@@ -333,6 +358,8 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         });
         v.finish()?;
         let (Some(id), Some(date), Some(change)) = (id, date, change) else { unreachable!("checked by finish") };
+        let (listed, _, _) = self.employment.contract(&id).await?;
+        caller.touched(&listed.contract.candidate_id);
         let row = self.employment.record_development(optional_text(&req.request_id), &id, date, change).await?;
         Ok(Response::new(event_to_proto(&row)))
     }
@@ -341,9 +368,12 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         &self,
         request: Request<pb::ListForfaitairOverdueRequest>,
     ) -> ApiResult<pb::ListForfaitairOverdueResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let as_of = dates::optional("as_of", req.as_of.as_ref())?.unwrap_or_else(dates::today);
-        let overdue = self.employment.forfaitair_overdue(as_of, codes(&req.municipality_codes)).await?;
+        let municipality_codes = caller.narrow("municipality_codes", codes(&req.municipality_codes))?;
+        let overdue = self.employment.forfaitair_overdue(as_of, municipality_codes).await?;
+        caller.touched_all(overdue.iter().map(|(c, _)| c.candidate_id.as_str()));
         let contracts = overdue
             .into_iter()
             .map(|(c, deadline)| pb::ForfaitairOverdue {
@@ -358,6 +388,7 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     }
 
     async fn record_activity(&self, request: Request<pb::RecordActivityRequest>) -> ApiResult<pb::Activity> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let kind = v.check(required("kind", activity_from("kind", req.kind)));
@@ -375,6 +406,9 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
             date,
         };
         let row = self.employment.record_activity(optional_text(&req.request_id), row).await?;
+        if let Some(candidate_id) = &row.candidate_id {
+            caller.touched(candidate_id);
+        }
         Ok(Response::new(pb::Activity {
             id: row.id,
             kind: crate::domain::activity::ActivityKind::from_code(&row.kind).map(activity_to).unwrap_or(0),
@@ -483,9 +517,11 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         &self,
         request: Request<pb::ListBeschutEmployeesRequest>,
     ) -> ApiResult<pb::ListBeschutEmployeesResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let on = dates::required("on", req.on.as_ref())?;
         let employees = self.employment.beschut_employees(codes(&req.municipality_codes), on).await?;
+        caller.touched_all(employees.iter().map(|e| e.candidate_id.as_str()));
         Ok(Response::new(pb::ListBeschutEmployeesResponse { employees: employees.iter().map(employee_to_proto).collect() }))
     }
 }

@@ -14,6 +14,7 @@
 //! `development`, `figures` and [`outbox`] the operations; [`api`] maps
 //! them onto gRPC.
 
+pub mod access;
 pub mod api;
 mod contracts;
 mod development;
@@ -29,6 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use partnership_platform::audit::AuditLog;
+use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db, peer};
 use partnership_proto::employment::employment_service_server::{EmploymentServiceServer, SERVICE_NAME};
@@ -36,7 +39,6 @@ use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use tonic::transport::Channel;
 
 pub use development::Development;
 pub use domain::norms::Norms;
@@ -61,6 +63,8 @@ pub struct EmploymentConfig {
     /// Deliver the outbox to intake. Operators may pause delivery (messages
     /// keep accumulating, nothing is lost) and resume it with a restart.
     pub deliver_outbox: bool,
+    /// Requests handled at once; more are refused with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
 }
 
 impl Default for EmploymentConfig {
@@ -72,6 +76,7 @@ impl Default for EmploymentConfig {
             norms: None,
             outbox_interval_ms: 2000,
             deliver_outbox: true,
+            max_in_flight: partnership_platform::serve::DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -80,16 +85,16 @@ impl Default for EmploymentConfig {
 #[derive(Clone)]
 pub struct Employment {
     db: Db,
-    intake: IntakeServiceClient<Channel>,
+    intake: peer::IntakeClient,
     norms: Arc<Norms>,
     outbox_wake: Arc<Notify>,
 }
 
 impl Employment {
     /// Opens the store (applying migrations); intake is reached lazily.
-    pub async fn open(database_url: &str, intake_url: &str, norms: Norms) -> anyhow::Result<Self> {
+    pub async fn open(database_url: &str, intake_url: &str, peer_token: &str, norms: Norms) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening employment's store")?;
-        let intake = IntakeServiceClient::new(peer::channel(intake_url)?).max_decoding_message_size(64 << 20);
+        let intake = IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(64 << 20);
         Ok(Self { db, intake, norms: Arc::new(norms), outbox_wake: Arc::new(Notify::new()) })
     }
 
@@ -102,6 +107,7 @@ impl Employment {
 pub async fn serve(
     config: &EmploymentConfig,
     data_dir: &Path,
+    auth: ServiceAuth,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -113,7 +119,7 @@ pub async fn serve(
         .database_url
         .clone()
         .unwrap_or_else(|| partnership_platform::store::sqlite_url(data_dir, "employment"));
-    let employment = Employment::open(&url, &config.intake_url, norms).await?;
+    let employment = Employment::open(&url, &config.intake_url, auth.peer_token()?, norms).await?;
     let delivery = config.deliver_outbox.then(|| {
         let interval = Duration::from_millis(config.outbox_interval_ms.max(10));
         tokio::spawn(outbox::deliver_until(employment.clone(), interval, shutdown.clone()))
@@ -125,6 +131,11 @@ pub async fn serve(
         service_name: SERVICE_NAME,
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes: tonic::service::Routes::new(server),
+        policy: access::POLICY,
+        jurisdictions: Some(Jurisdictions::through_intake(employment.intake.clone())),
+        audit: Some(AuditLog::new(employment.db.clone(), "employment")),
+        auth,
+        max_in_flight: config.max_in_flight,
     };
     let served = partnership_platform::serve::serve(service, listener, shutdown.clone()).await;
     shutdown.cancel();

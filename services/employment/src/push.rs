@@ -34,6 +34,15 @@ pub enum Outcome {
     Rejected(Rejection),
 }
 
+/// The answer to a push.
+#[derive(Debug)]
+pub struct PushResult {
+    /// One outcome per contract, in order.
+    pub outcomes: Vec<(String, Outcome)>,
+    /// The candidates whose contracts were stored (created, updated or unchanged).
+    pub candidate_ids: Vec<String>,
+}
+
 /// The request id intake knows a contract's outcome by.
 pub fn outcome_request_id(hr_contract_id: &str) -> String {
     format!("employment-contract:{hr_contract_id}")
@@ -41,8 +50,9 @@ pub fn outcome_request_id(hr_contract_id: &str) -> String {
 
 impl Employment {
     /// Upserts the batch. `items` holds, per contract, the decoded contract
-    /// or why it could not be decoded; the answer has one outcome per item.
-    pub async fn push(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {
+    /// or why it could not be decoded; the answer has one outcome per item,
+    /// and the candidates the stored contracts belong to (for the audit log).
+    pub async fn push(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<PushResult, ServiceError> {
         let known = self.known_municipalities().await?;
         let mut checked: Vec<(String, Result<Pushed, Rejection>)> = items
             .into_iter()
@@ -76,9 +86,10 @@ impl Employment {
                 }
             }
         }
+        let candidate_ids = checked.iter().filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.clone())).collect();
         let outcomes = self.store_batch(checked).await?;
         self.outbox_wake.notify_one();
-        Ok(outcomes)
+        Ok(PushResult { outcomes, candidate_ids })
     }
 
     /// The candidate ids of these BSNs, through intake.

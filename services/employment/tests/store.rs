@@ -45,7 +45,7 @@ async fn ids(employment: &Employment, filter: ContractFilter) -> Vec<String> {
 async fn each_store(test: impl AsyncFn(Employment, &str)) {
     for store in test_stores("employment").await.expect("test stores") {
         // Intake is not needed by the store; its URL is never called here.
-        let employment = Employment::open(&store.url, "http://127.0.0.1:9", Norms::embedded().unwrap()).await.unwrap();
+        let employment = Employment::open(&store.url, "http://127.0.0.1:9", "no-peer-token", Norms::embedded().unwrap()).await.unwrap();
         test(employment, store.label).await;
     }
 }

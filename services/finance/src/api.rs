@@ -6,6 +6,7 @@
 mod decode;
 mod encode;
 
+use partnership_platform::auth::Caller;
 use partnership_platform::{ServiceError, Violations, dates};
 use partnership_proto::finance as pb;
 use tonic::{Request, Response, Status};
@@ -155,6 +156,7 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
     }
 
     async fn compute_lks(&self, request: Request<pb::ComputeLksRequest>) -> ApiResult<pb::LksStatement> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let municipality = v.check(required("municipality_code", &req.municipality_code));
@@ -169,7 +171,9 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
         let (Some(municipality_code), Some(year), Some(quarter)) = (municipality, year, quarter) else {
             unreachable!("checked by finish")
         };
+        caller.check_acts_for("municipality_code", &municipality_code)?;
         let statements = self.finance.lks_statement(&municipality_code, year, quarter).await?;
+        caller.touched_all(statements.iter().map(|s| s.facts.candidate_id.as_str()));
         Ok(Response::new(pb::LksStatement {
             municipality_code,
             year,
@@ -235,8 +239,10 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
     }
 
     async fn preview_invoice(&self, request: Request<pb::PreviewInvoiceRequest>) -> ApiResult<pb::Invoice> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let (municipality_code, quarter) = invoice_target(&req.municipality_code, req.year, req.quarter)?;
+        caller.check_acts_for("municipality_code", &municipality_code)?;
         reply(self.finance.preview_invoice(&municipality_code, quarter).await.map(|i| encode::invoice(&i)))
     }
 
@@ -248,11 +254,15 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
     }
 
     async fn get_invoice(&self, request: Request<pb::GetInvoiceRequest>) -> ApiResult<pb::Invoice> {
+        let caller = Caller::of(&request)?;
         let id = required("id", &request.into_inner().id)?;
-        reply(self.finance.invoice(&id).await.map(|i| encode::invoice(&i)))
+        let invoice = self.finance.invoice(&id).await?;
+        caller.check_visible(&invoice.municipality_code, "invoice", &id)?;
+        Ok(Response::new(encode::invoice(&invoice)))
     }
 
     async fn list_invoices(&self, request: Request<pb::ListInvoicesRequest>) -> ApiResult<pb::ListInvoicesResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let limit = v.check(page_size(req.page_size));
@@ -261,7 +271,7 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
         v.finish()?;
         let (Some(limit), Some(after), Some(year)) = (limit, after, year) else { unreachable!("checked by finish") };
         let filter = InvoiceFilter {
-            municipality_codes: optional(&req.municipality_code).map(|c| vec![c]),
+            municipality_codes: caller.narrow("municipality_code", optional(&req.municipality_code).map(|c| vec![c]))?,
             year,
             quarter: None,
             after,

@@ -16,6 +16,7 @@
 //! `statements`, `invoices`, `figures`); [`api`] maps them onto gRPC.
 
 mod allocations;
+pub mod access;
 pub mod api;
 pub mod domain;
 mod figures;
@@ -31,7 +32,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use partnership_platform::audit::AuditLog;
+use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
+use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use partnership_platform::{CancellationToken, Db, ServiceError};
 use partnership_proto::finance::finance_service_server::{FinanceServiceServer, SERVICE_NAME};
 use serde::{Deserialize, Serialize};
@@ -67,6 +71,8 @@ pub struct FinanceConfig {
     pub employment_url: String,
     /// The deadline of every call to a peer, in milliseconds.
     pub peer_deadline_ms: u64,
+    /// Requests handled at once; more are refused with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
 }
 
 impl Default for FinanceConfig {
@@ -78,6 +84,7 @@ impl Default for FinanceConfig {
             intake_url: "http://127.0.0.1:50051".into(),
             employment_url: "http://127.0.0.1:50052".into(),
             peer_deadline_ms: 10_000,
+            max_in_flight: partnership_platform::serve::DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -121,12 +128,15 @@ pub fn load_reference(config: &FinanceConfig) -> anyhow::Result<FinanceReference
 pub async fn serve(
     config: &FinanceConfig,
     data_dir: &Path,
+    auth: ServiceAuth,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let reference = load_reference(config)?;
     let deadline = Duration::from_millis(config.peer_deadline_ms.max(1));
-    let peers = GrpcPeers::new(&config.intake_url, &config.employment_url, deadline).context("finance's peers")?;
+    let peer_token = auth.peer_token()?;
+    let peers = GrpcPeers::new(&config.intake_url, &config.employment_url, peer_token, deadline).context("finance's peers")?;
+    let intake = IntakeServiceClient::new(partnership_platform::peer::channel(&config.intake_url, peer_token)?);
     let url =
         config.database_url.clone().unwrap_or_else(|| partnership_platform::store::sqlite_url(data_dir, "finance"));
     let finance = Finance::open(&url, reference, Arc::new(peers)).await?;
@@ -135,6 +145,11 @@ pub async fn serve(
         service_name: SERVICE_NAME,
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes,
+        policy: access::POLICY,
+        jurisdictions: Some(Jurisdictions::through_intake(intake)),
+        audit: Some(AuditLog::new(finance.db.clone(), "finance")),
+        auth,
+        max_in_flight: config.max_in_flight,
     };
     let served = partnership_platform::serve::serve(service, listener, shutdown).await;
     finance.db.close().await;

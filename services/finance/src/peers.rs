@@ -20,7 +20,8 @@ use partnership_proto::intake as ipb;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use rust_decimal::Decimal;
 use tokio::sync::RwLock;
-use tonic::transport::{Channel, Endpoint};
+use partnership_platform::peer::PeerChannel;
+use tonic::transport::Endpoint;
 
 use crate::domain::lks::ContractFacts;
 use crate::domain::money::parse_decimal;
@@ -67,8 +68,8 @@ const DIRECTORY_TTL: Duration = Duration::from_secs(300);
 
 /// The other services over gRPC.
 pub struct GrpcPeers {
-    intake: IntakeServiceClient<Channel>,
-    employment: EmploymentServiceClient<Channel>,
+    intake: IntakeServiceClient<PeerChannel>,
+    employment: EmploymentServiceClient<PeerChannel>,
     deadline: Duration,
     directory: RwLock<Option<(Instant, Arc<Directory>)>>,
 }
@@ -76,9 +77,11 @@ pub struct GrpcPeers {
 impl GrpcPeers {
     /// Clients for the peers at these URLs. Connections are made on first
     /// use, so finance starts whether or not its peers are up yet.
-    pub fn new(intake_url: &str, employment_url: &str, deadline: Duration) -> anyhow::Result<Self> {
-        let channel = |url: &str| -> anyhow::Result<Channel> {
-            Ok(Endpoint::from_shared(url.to_owned())?.connect_timeout(deadline).timeout(deadline).connect_lazy())
+    pub fn new(intake_url: &str, employment_url: &str, peer_token: &str, deadline: Duration) -> anyhow::Result<Self> {
+        let bearer = partnership_platform::auth::Bearer::new(peer_token)?;
+        let channel = |url: &str| -> anyhow::Result<PeerChannel> {
+            let channel = Endpoint::from_shared(url.to_owned())?.connect_timeout(deadline).timeout(deadline).tcp_nodelay(true).connect_lazy();
+            Ok(PeerChannel::new(channel, bearer.clone()))
         };
         Ok(Self {
             intake: IntakeServiceClient::new(channel(intake_url)?),

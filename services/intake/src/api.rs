@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use chrono::{DateTime, NaiveDate};
 use futures::Stream;
+use partnership_platform::auth::Caller;
 use partnership_platform::fields::{self, next_page, optional, required};
 use partnership_platform::{ServiceError, Violations, dates};
 use partnership_proto::common as cpb;
@@ -33,6 +34,10 @@ pub const DEFAULT_PAGE_SIZE: i64 = 50;
 /// The most BSNs one BatchResolveCandidates may carry.
 pub const MAX_RESOLVE: usize = 10_000;
 
+/// The largest request message accepted (an import batch at its maximum
+/// fits with room to spare).
+pub const MAX_REQUEST_BYTES: usize = 4 << 20;
+
 pub struct IntakeApi {
     intake: Intake,
 }
@@ -40,6 +45,25 @@ pub struct IntakeApi {
 impl IntakeApi {
     pub fn new(intake: Intake) -> Self {
         Self { intake }
+    }
+
+    /// A municipality may only name its own residents: another's candidate
+    /// is NOT_FOUND, as if absent. (Other callers are not narrowed.)
+    async fn check_candidate(&self, caller: &Caller, candidate_id: &str) -> Result<(), ServiceError> {
+        if caller.jurisdiction.is_some() {
+            let candidate = self.intake.candidate(candidate_id).await?;
+            caller.check_visible(&candidate.municipality_code, "candidate", candidate_id)?;
+        }
+        caller.touched(candidate_id);
+        Ok(())
+    }
+
+    /// The registration, if the caller may see it (NOT_FOUND otherwise).
+    async fn visible_registration(&self, caller: &Caller, id: &str) -> Result<RegistrationView, ServiceError> {
+        let registration = self.intake.registration(id).await?;
+        caller.check_visible(&registration.row.municipality_code, "registration", id)?;
+        caller.touched(&registration.row.candidate_id);
+        Ok(registration)
     }
 }
 
@@ -97,6 +121,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
     }
 
     async fn create_candidate(&self, request: Request<pb::CreateCandidateRequest>) -> ApiResult<pb::Candidate> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let bsn = v.check(bsn("bsn", &req.bsn));
@@ -106,24 +131,37 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         let (Some(bsn), Some(birth_date), Some(municipality_code)) = (bsn, birth_date, municipality) else {
             unreachable!("checked by finish")
         };
+        caller.check_acts_for("municipality_code", &municipality_code)?;
         let new = NewCandidate { request_id: optional(&req.request_id), bsn, birth_date, municipality_code };
-        reply(self.intake.create_candidate(new).await.map(|c| candidate_to_proto(&c)))
+        let candidate = self.intake.create_candidate(new).await?;
+        caller.touched(&candidate.id);
+        Ok(Response::new(candidate_to_proto(&candidate)))
     }
 
     async fn get_candidate(&self, request: Request<pb::GetCandidateRequest>) -> ApiResult<pb::Candidate> {
+        let caller = Caller::of(&request)?;
         let id = required("id", &request.into_inner().id)?;
-        reply(self.intake.candidate(&id).await.map(|c| candidate_to_proto(&c)))
+        let candidate = self.intake.candidate(&id).await?;
+        caller.check_visible(&candidate.municipality_code, "candidate", &id)?;
+        caller.touched(&candidate.id);
+        Ok(Response::new(candidate_to_proto(&candidate)))
     }
 
     async fn resolve_candidate(&self, request: Request<pb::ResolveCandidateRequest>) -> ApiResult<pb::Candidate> {
+        let caller = Caller::of(&request)?;
         let bsn = bsn("bsn", &request.into_inner().bsn)?;
-        reply(self.intake.resolve_candidate(&bsn).await.map(|c| candidate_to_proto(&c)))
+        let candidate = self.intake.resolve_candidate(&bsn).await?;
+        // The same answer as for an unknown BSN: the BSN is not echoed.
+        caller.check_visible(&candidate.municipality_code, "candidate with this BSN", "")?;
+        caller.touched(&candidate.id);
+        Ok(Response::new(candidate_to_proto(&candidate)))
     }
 
     async fn batch_resolve_candidates(
         &self,
         request: Request<pb::BatchResolveCandidatesRequest>,
     ) -> ApiResult<pb::BatchResolveCandidatesResponse> {
+        let caller = Caller::of(&request)?;
         let bsns = request.into_inner().bsns;
         if bsns.len() > MAX_RESOLVE {
             return Err(ServiceError::invalid("bsns", format!("at most {MAX_RESOLVE} per request")).into());
@@ -145,7 +183,8 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
                 };
                 pb::CandidateResolution { bsn, candidate_id, problem }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        caller.touched_all(resolutions.iter().map(|r| r.candidate_id.as_str()).filter(|id| !id.is_empty()));
         Ok(Response::new(pb::BatchResolveCandidatesResponse { resolutions }))
     }
 
@@ -160,6 +199,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         &self,
         request: Request<pb::RecordEmploymentOutcomeRequest>,
     ) -> ApiResult<pb::RecordEmploymentOutcomeResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let request_id = v.check(required("request_id", &req.request_id));
@@ -169,6 +209,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         let (Some(request_id), Some(candidate_id), Some(date)) = (request_id, candidate_id, date) else {
             unreachable!("checked by finish")
         };
+        caller.touched(&candidate_id);
         let outcome = self.intake.record_employment_outcome(&request_id, &candidate_id, date).await?;
         Ok(Response::new(match outcome {
             EmploymentOutcome::Applied { registration_id } => {
@@ -181,6 +222,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
     }
 
     async fn create_registration(&self, request: Request<pb::CreateRegistrationRequest>) -> ApiResult<pb::Registration> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let candidate_id = v.check(required("candidate_id", &req.candidate_id));
@@ -194,6 +236,8 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         else {
             unreachable!("checked by finish")
         };
+        caller.check_acts_for("municipality_code", &municipality_code)?;
+        self.check_candidate(&caller, &candidate_id).await?;
         let new = NewRegistration {
             request_id: optional(&req.request_id),
             candidate_id,
@@ -206,14 +250,16 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
     }
 
     async fn get_registration(&self, request: Request<pb::GetRegistrationRequest>) -> ApiResult<pb::Registration> {
+        let caller = Caller::of(&request)?;
         let id = required("id", &request.into_inner().id)?;
-        reply(self.intake.registration(&id).await.map(|r| registration_to_proto(&r)))
+        reply(self.visible_registration(&caller, &id).await.map(|r| registration_to_proto(&r)))
     }
 
     async fn list_registrations(
         &self,
         request: Request<pb::ListRegistrationsRequest>,
     ) -> ApiResult<pb::ListRegistrationsResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let limit = v.check(page_size(req.page_size));
@@ -229,7 +275,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             unreachable!("checked by finish")
         };
         let filter = RegistrationFilter {
-            municipality_codes: codes,
+            municipality_codes: caller.narrow("municipality_code", codes)?,
             registered_from: years.map(|y| y.0),
             registered_to: years.map(|y| y.1),
             status_on: status.map(|s| (s, as_of.unwrap_or_else(dates::today))),
@@ -238,6 +284,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         };
         let mut found = self.intake.list_registrations(&filter, limit + 1).await?;
         let next_page_token = next_token(&mut found, limit, |r| (r.row.registration_date, r.row.id.clone()));
+        caller.touched_all(found.iter().map(|r| r.row.candidate_id.as_str()));
         let registrations = found.iter().map(registration_to_proto).collect();
         Ok(Response::new(pb::ListRegistrationsResponse { registrations, next_page_token }))
     }
@@ -246,6 +293,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         &self,
         request: Request<pb::ChangeRegistrationStatusRequest>,
     ) -> ApiResult<pb::Registration> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(required("registration_id", &req.registration_id));
@@ -256,6 +304,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         let (Some(registration_id), Some(status), Some(effective_date), Some(reason)) = (id, status, date, reason) else {
             unreachable!("checked by finish")
         };
+        self.visible_registration(&caller, &registration_id).await?;
         let new = NewStatus {
             request_id: optional(&req.request_id),
             registration_id,
@@ -269,6 +318,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         &self,
         request: Request<pb::CorrectRegistrationStatusRequest>,
     ) -> ApiResult<pb::Registration> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(required("registration_id", &req.registration_id));
@@ -285,6 +335,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         else {
             unreachable!("checked by finish")
         };
+        self.visible_registration(&caller, &registration_id).await?;
         let correction = Correction {
             registration_id,
             seq: i64::from(req.sequence),
@@ -303,13 +354,14 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         &self,
         request: Request<Streaming<pb::ImportRegistrationsRequest>>,
     ) -> ApiResult<Self::ImportRegistrationsStream> {
+        let caller = Caller::of(&request)?;
         let mut inbound = request.into_inner();
         let intake = self.intake.clone();
         let (answers, rx) = tokio::sync::mpsc::channel(2);
         tokio::spawn(async move {
             while let Some(batch) = inbound.next().await {
                 let answer = match batch {
-                    Ok(batch) => import_batch(&intake, batch).await.map_err(Status::from),
+                    Ok(batch) => import_audited(&intake, &caller, batch).await.map_err(Status::from),
                     Err(status) => Err(status),
                 };
                 let failed = answer.is_err();
@@ -325,6 +377,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         &self,
         request: Request<pb::CreatePluspakketRegistrationRequest>,
     ) -> ApiResult<pb::PluspakketRegistration> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let candidate_id = v.check(required("candidate_id", &req.candidate_id));
@@ -337,6 +390,8 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         else {
             unreachable!("checked by finish")
         };
+        caller.check_acts_for("municipality_code", &municipality_code)?;
+        self.check_candidate(&caller, &candidate_id).await?;
         let new = NewPluspakket {
             request_id: optional(&req.request_id),
             candidate_id,
@@ -351,6 +406,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         &self,
         request: Request<pb::ListPluspakketRegistrationsRequest>,
     ) -> ApiResult<pb::ListPluspakketRegistrationsResponse> {
+        let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let limit = v.check(page_size(req.page_size));
@@ -362,7 +418,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             unreachable!("checked by finish")
         };
         let filter = PluspakketFilter {
-            municipality_codes: codes,
+            municipality_codes: caller.narrow("municipality_code", codes)?,
             service_code: optional(&req.service_code),
             registered_from: years.map(|y| y.0),
             registered_to: years.map(|y| y.1),
@@ -370,6 +426,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         };
         let mut found = self.intake.list_pluspakket(&filter, limit + 1).await?;
         let next_page_token = next_token(&mut found, limit, |p| (p.registration_date, p.id.clone()));
+        caller.touched_all(found.iter().map(|p| p.candidate_id.as_str()));
         let registrations = found.iter().map(pluspakket_to_proto).collect();
         Ok(Response::new(pb::ListPluspakketRegistrationsResponse { registrations, next_page_token }))
     }
@@ -440,17 +497,45 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
 
 // ------------------------------------------------------------------ import
 
+/// One batch, for a caller: a municipality imports only its own residents,
+/// and every batch is written to the audit log before it is answered.
+async fn import_audited(
+    intake: &Intake,
+    caller: &Caller,
+    batch: pb::ImportRegistrationsRequest,
+) -> Result<pb::ImportRegistrationsResponse, ServiceError> {
+    let started = chrono::Utc::now();
+    let foreign: Vec<pb::ImportError> = batch
+        .registrations
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !caller.may_see(item.municipality_code.trim()))
+        .map(|(index, item)| pb::ImportError {
+            index: index as i32,
+            field: format!("registrations[{index}].municipality_code"),
+            description: format!("{} may not import residents of {}", caller.principal.subject(), item.municipality_code),
+        })
+        .collect();
+    let (answer, subjects) = if foreign.is_empty() {
+        import_batch(intake, batch).await?
+    } else {
+        (refused_batch(batch.request_id, foreign), Vec::new())
+    };
+    let code = if answer.imported { 0 } else { tonic::Code::InvalidArgument as i32 };
+    caller.audit_batch(subjects, code, started).await?;
+    Ok(answer)
+}
+
+fn refused_batch(request_id: String, errors: Vec<pb::ImportError>) -> pb::ImportRegistrationsResponse {
+    pb::ImportRegistrationsResponse { request_id, imported: false, registration_ids: Vec::new(), errors, already_imported: false }
+}
+
+/// Imports one batch; the answer, and the candidates it touched.
 async fn import_batch(
     intake: &Intake,
     batch: pb::ImportRegistrationsRequest,
-) -> Result<pb::ImportRegistrationsResponse, ServiceError> {
-    let refused = |request_id: String, errors: Vec<pb::ImportError>| pb::ImportRegistrationsResponse {
-        request_id,
-        imported: false,
-        registration_ids: Vec::new(),
-        errors,
-        already_imported: false,
-    };
+) -> Result<(pb::ImportRegistrationsResponse, Vec<String>), ServiceError> {
+    let refused = |request_id, errors| (refused_batch(request_id, errors), Vec::new());
     let batch_error = |field: &str, description: String| pb::ImportError { index: -1, field: field.into(), description };
     if batch.request_id.trim().is_empty() {
         return Ok(refused(batch.request_id, vec![batch_error("request_id", "is required".into())]));
@@ -472,13 +557,16 @@ async fn import_batch(
         ImportOutcome::Refused(v.into_vec())
     };
     Ok(match outcome {
-        ImportOutcome::Imported { registration_ids, already_imported } => pb::ImportRegistrationsResponse {
-            request_id: batch.request_id,
-            imported: true,
-            registration_ids,
-            errors: Vec::new(),
-            already_imported,
-        },
+        ImportOutcome::Imported { registration_ids, already_imported, candidate_ids } => (
+            pb::ImportRegistrationsResponse {
+                request_id: batch.request_id,
+                imported: true,
+                registration_ids,
+                errors: Vec::new(),
+                already_imported,
+            },
+            candidate_ids,
+        ),
         ImportOutcome::Refused(violations) => {
             let errors = violations
                 .into_iter()

@@ -32,7 +32,7 @@ pub struct ImportedRegistration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
     /// Stored; the new registrations' ids in the order sent.
-    Imported { registration_ids: Vec<String>, already_imported: bool },
+    Imported { registration_ids: Vec<String>, already_imported: bool, candidate_ids: Vec<String> },
     /// Nothing stored, because of these problems.
     Refused(Vec<FieldViolation>),
 }
@@ -48,7 +48,7 @@ impl Intake {
         {
             let mut conn = self.db.pool().acquire().await?;
             if let Some(ids) = store::import_batch(&mut conn, request_id).await? {
-                return Ok(ImportOutcome::Imported { registration_ids: ids, already_imported: true });
+                return Ok(ImportOutcome::Imported { registration_ids: ids, already_imported: true, candidate_ids: Vec::new() });
             }
         }
         let mut problems = Vec::new();
@@ -62,6 +62,7 @@ impl Intake {
         let now = crate::now();
         let mut tx = self.db.begin_write().await?;
         let mut ids = Vec::with_capacity(registrations.len());
+        let mut candidate_ids = Vec::with_capacity(registrations.len());
         for (index, item) in registrations.into_iter().enumerate() {
             let candidate = match store::candidate_by_bsn(tx.conn(), &item.bsn).await? {
                 Some(existing) if existing.birth_date != item.birth_date => {
@@ -84,7 +85,7 @@ impl Intake {
             };
             let row = RegistrationRow {
                 id: crate::new_id(),
-                candidate_id: candidate.id,
+                candidate_id: candidate.id.clone(),
                 municipality_code: item.municipality_code,
                 kind: item.kind,
                 voortraject_kind: item.voortraject_kind,
@@ -112,6 +113,7 @@ impl Intake {
                 store::insert_entry(tx.conn(), &row.id, &entry).await?;
             }
             ids.push(row.id);
+            candidate_ids.push(row.candidate_id);
         }
         if !problems.is_empty() {
             // Dropping the transaction rolls every row of the batch back.
@@ -124,13 +126,13 @@ impl Intake {
                 drop(tx);
                 let mut conn = self.db.pool().acquire().await?;
                 let ids = store::import_batch(&mut conn, request_id).await?.unwrap_or_default();
-                return Ok(ImportOutcome::Imported { registration_ids: ids, already_imported: true });
+                return Ok(ImportOutcome::Imported { registration_ids: ids, already_imported: true, candidate_ids: Vec::new() });
             }
             Err(err) => return Err(err.into()),
         }
         tx.commit().await?;
         tracing::info!(batch = request_id, registrations = ids.len(), "import batch stored");
-        Ok(ImportOutcome::Imported { registration_ids: ids, already_imported: false })
+        Ok(ImportOutcome::Imported { registration_ids: ids, already_imported: false, candidate_ids })
     }
 
     /// The rules that need no store: municipality on the date, dates in

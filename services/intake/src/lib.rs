@@ -12,6 +12,7 @@
 //! `registrations`, `import`, `pluspakket`, `figures`); [`api`] maps them
 //! onto gRPC.
 
+pub mod access;
 pub mod api;
 mod candidates;
 pub mod domain;
@@ -26,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use partnership_platform::audit::AuditLog;
+use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db};
 use partnership_proto::intake::intake_service_server::{IntakeServiceServer, SERVICE_NAME};
@@ -50,11 +53,18 @@ pub struct IntakeConfig {
     pub database_url: Option<String>,
     /// A reference data file to use instead of the one built in.
     pub reference_data: Option<PathBuf>,
+    /// Requests handled at once; more are refused with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
 }
 
 impl Default for IntakeConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)), database_url: None, reference_data: None }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            database_url: None,
+            reference_data: None,
+            max_in_flight: partnership_platform::serve::DEFAULT_MAX_IN_FLIGHT,
+        }
     }
 }
 
@@ -96,17 +106,33 @@ pub fn load_reference(config: &IntakeConfig) -> anyhow::Result<ReferenceData> {
 pub async fn serve(
     config: &IntakeConfig,
     data_dir: &Path,
+    auth: ServiceAuth,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let reference = load_reference(config)?;
     let url = config.database_url.clone().unwrap_or_else(|| partnership_platform::store::sqlite_url(data_dir, "intake"));
     let intake = Intake::open(&url, reference).await?;
-    let routes = tonic::service::Routes::new(IntakeServiceServer::new(api::IntakeApi::new(intake.clone())));
+    let routes = tonic::service::Routes::new(
+        IntakeServiceServer::new(api::IntakeApi::new(intake.clone())).max_decoding_message_size(api::MAX_REQUEST_BYTES),
+    );
+    // Intake owns the merger history, so it answers jurisdictions itself.
+    let reference = intake.reference.clone();
+    let jurisdictions = Jurisdictions::new(move |code| {
+        let codes = reference
+            .codes_in_scope(&domain::reference::Scope::Municipality(code))
+            .map_err(|e| partnership_platform::ServiceError::invalid("municipality", e.to_string()));
+        std::future::ready(codes)
+    });
     let service = ServiceRoutes {
         service_name: SERVICE_NAME,
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes,
+        policy: access::POLICY,
+        auth,
+        jurisdictions: Some(jurisdictions),
+        audit: Some(AuditLog::new(intake.db.clone(), "intake")),
+        max_in_flight: config.max_in_flight,
     };
     let served = partnership_platform::serve::serve(service, listener, shutdown).await;
     intake.db.close().await;

@@ -20,6 +20,9 @@ pub mod web;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use partnership_platform::auth::policy::{Policy, figures};
+use partnership_platform::auth::ServiceAuth;
+use partnership_platform::peer::PeerChannel;
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, ServiceError, dates, peer};
 use partnership_proto::beschut::beschut_service_client::BeschutServiceClient;
@@ -32,7 +35,6 @@ use partnership_proto::reporting as pb;
 use partnership_proto::reporting::reporting_service_server::{ReportingServiceServer, SERVICE_NAME};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tonic::transport::Channel;
 
 use crate::period::ReportPeriod;
 
@@ -53,6 +55,8 @@ pub struct ReportingConfig {
     pub finance_url: String,
     /// The deadline of every fan-out call, in ms.
     pub call_timeout_ms: u64,
+    /// Requests handled at once; more are refused with RESOURCE_EXHAUSTED.
+    pub max_in_flight: usize,
 }
 
 impl Default for ReportingConfig {
@@ -65,27 +69,32 @@ impl Default for ReportingConfig {
             beschut_url: "http://127.0.0.1:50053".into(),
             finance_url: "http://127.0.0.1:50054".into(),
             call_timeout_ms: 5000,
+            max_in_flight: partnership_platform::serve::DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
+
+/// Reports are figures: for municipalities, dashboards and the administrator.
+pub const POLICY: Policy = Policy { service: SERVICE_NAME, rules: &[figures("GetReport"), figures("ListReports")] };
 
 /// The reporting service: clients of the services it asks.
 #[derive(Clone)]
 pub struct Reporting {
     config: ReportingConfig,
-    intake: IntakeServiceClient<Channel>,
-    employment: EmploymentServiceClient<Channel>,
-    beschut: BeschutServiceClient<Channel>,
-    finance: FinanceServiceClient<Channel>,
+    intake: IntakeServiceClient<PeerChannel>,
+    employment: EmploymentServiceClient<PeerChannel>,
+    beschut: BeschutServiceClient<PeerChannel>,
+    finance: FinanceServiceClient<PeerChannel>,
 }
 
 impl Reporting {
-    pub fn new(config: ReportingConfig) -> anyhow::Result<Self> {
+    /// Clients for the services a report is made from, calling them with `peer_token`.
+    pub fn new(config: ReportingConfig, peer_token: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            intake: IntakeServiceClient::new(peer::channel(&config.intake_url)?),
-            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url)?),
-            beschut: BeschutServiceClient::new(peer::channel(&config.beschut_url)?),
-            finance: FinanceServiceClient::new(peer::channel(&config.finance_url)?),
+            intake: IntakeServiceClient::new(peer::channel(&config.intake_url, peer_token)?),
+            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url, peer_token)?),
+            beschut: BeschutServiceClient::new(peer::channel(&config.beschut_url, peer_token)?),
+            finance: FinanceServiceClient::new(peer::channel(&config.finance_url, peer_token)?),
             config,
         })
     }
@@ -189,11 +198,12 @@ impl Reporting {
 pub async fn serve(
     config: &ReportingConfig,
     _data_dir: &Path,
+    auth: ServiceAuth,
     listener: TcpListener,
     web_listener: Option<TcpListener>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let reporting = Reporting::new(config.clone())?;
+    let reporting = Reporting::new(config.clone(), auth.peer_token()?)?;
     let web = match web_listener {
         Some(listener) => Some(tokio::spawn(web::serve(reporting.clone(), listener, shutdown.clone()))),
         None => None,
@@ -204,6 +214,12 @@ pub async fn serve(
         routes: tonic::service::Routes::new(
             ReportingServiceServer::new(api::ReportingApi::new(reporting)).max_encoding_message_size(64 << 20),
         ),
+        policy: POLICY,
+        auth,
+        // Reports hold figures only: no jurisdictions, nothing to audit.
+        jurisdictions: None,
+        audit: None,
+        max_in_flight: config.max_in_flight,
     };
     let served = partnership_platform::serve::serve(service, listener, shutdown.clone()).await;
     shutdown.cancel();

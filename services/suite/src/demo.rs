@@ -21,7 +21,7 @@ use partnership_proto::beschut as bpb;
 use partnership_proto::employment as epb;
 use partnership_proto::finance as fpb;
 use partnership_proto::intake as ipb;
-use tonic::transport::Channel;
+use partnership_platform::peer::PeerChannel;
 
 /// The last day of the demo data.
 pub fn last_day() -> NaiveDate {
@@ -322,23 +322,25 @@ impl Plan {
     }
 }
 
-/// The services the demo data goes to.
+/// The services the demo data goes to, called with one token (the
+/// administrator's: the loader acts for every municipality, HR and IBN).
 pub struct Clients {
-    pub intake: ipb::intake_service_client::IntakeServiceClient<Channel>,
-    pub employment: epb::employment_service_client::EmploymentServiceClient<Channel>,
-    pub beschut: bpb::beschut_service_client::BeschutServiceClient<Channel>,
-    pub finance: fpb::finance_service_client::FinanceServiceClient<Channel>,
+    pub intake: ipb::intake_service_client::IntakeServiceClient<PeerChannel>,
+    pub employment: epb::employment_service_client::EmploymentServiceClient<PeerChannel>,
+    pub beschut: bpb::beschut_service_client::BeschutServiceClient<PeerChannel>,
+    pub finance: fpb::finance_service_client::FinanceServiceClient<PeerChannel>,
 }
 
 impl Clients {
-    pub fn connect(intake: &str, employment: &str, beschut: &str, finance: &str) -> anyhow::Result<Self> {
+    pub fn connect(intake: &str, employment: &str, beschut: &str, finance: &str, token: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            intake: ipb::intake_service_client::IntakeServiceClient::new(peer::channel(intake)?).max_decoding_message_size(64 << 20),
-            employment: epb::employment_service_client::EmploymentServiceClient::new(peer::channel(employment)?)
+            intake: ipb::intake_service_client::IntakeServiceClient::new(peer::channel(intake, token)?)
+                .max_decoding_message_size(64 << 20),
+            employment: epb::employment_service_client::EmploymentServiceClient::new(peer::channel(employment, token)?)
                 .max_decoding_message_size(64 << 20)
                 .max_encoding_message_size(64 << 20),
-            beschut: bpb::beschut_service_client::BeschutServiceClient::new(peer::channel(beschut)?),
-            finance: fpb::finance_service_client::FinanceServiceClient::new(peer::channel(finance)?),
+            beschut: bpb::beschut_service_client::BeschutServiceClient::new(peer::channel(beschut, token)?),
+            finance: fpb::finance_service_client::FinanceServiceClient::new(peer::channel(finance, token)?),
         })
     }
 }

@@ -20,6 +20,8 @@ use partnership_employment::EmploymentConfig;
 use partnership_finance::FinanceConfig;
 use partnership_intake::IntakeConfig;
 use partnership_platform::CancellationToken;
+use partnership_platform::auth::{self, AuthConfig, Issuer, Principal, ServiceAuth, Verifier};
+use std::sync::Arc;
 use partnership_platform::telemetry::TelemetryConfig;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
@@ -33,6 +35,7 @@ pub struct SuiteConfig {
     /// Where the SQLite files live when a service has no `database_url`.
     pub data_dir: PathBuf,
     pub telemetry: TelemetryConfig,
+    pub auth: AuthConfig,
     pub intake: IntakeConfig,
     pub employment: EmploymentConfig,
     pub beschut: BeschutConfig,
@@ -45,6 +48,7 @@ impl Default for SuiteConfig {
         Self {
             data_dir: PathBuf::from("data"),
             telemetry: TelemetryConfig::default(),
+            auth: AuthConfig::default(),
             intake: IntakeConfig::default(),
             employment: EmploymentConfig::default(),
             beschut: BeschutConfig::default(),
@@ -108,9 +112,59 @@ struct Running {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
+/// How the services of this process authenticate callers and each other:
+/// with the configured public key and peer token, or — when no key is
+/// configured — with the local dev setup in `<data_dir>/credentials`.
+pub enum Credentials {
+    Configured { verifier: Verifier, peer_token: Option<String> },
+    Dev { issuer: Arc<Issuer> },
+}
+
+/// How long a dev peer token (made at every start) is valid.
+const DEV_PEER_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+impl Credentials {
+    pub fn load(config: &SuiteConfig) -> anyhow::Result<Self> {
+        match &config.auth.verify_key {
+            Some(key) => Ok(Self::Configured {
+                verifier: Verifier::from_encoded(key, config.auth.issuer.clone())?,
+                peer_token: config.auth.peer_token.clone(),
+            }),
+            None => {
+                let reference = partnership_intake::load_reference(&config.intake)?;
+                let codes: Vec<String> = reference.municipalities.iter().map(|m| m.code.clone()).collect();
+                let issuer = auth::dev::ensure(&config.data_dir, &config.auth, &codes).context("the local dev credentials")?;
+                Ok(Self::Dev { issuer: Arc::new(issuer) })
+            }
+        }
+    }
+
+    /// What `service` needs: the verifier, and its own token for its peers.
+    pub fn for_service(&self, service: Service) -> ServiceAuth {
+        match self {
+            Self::Configured { verifier, peer_token } => {
+                ServiceAuth { verifier: verifier.clone(), peer_token: peer_token.clone() }
+            }
+            Self::Dev { issuer } => ServiceAuth {
+                verifier: issuer.verifier(),
+                peer_token: Some(issuer.issue(&Principal::Peer { service: service.name().to_owned() }, DEV_PEER_TOKEN_LIFETIME)),
+            },
+        }
+    }
+
+    /// The dev issuer, when this is the dev setup (tests mint tokens with it).
+    pub fn dev_issuer(&self) -> Option<&Issuer> {
+        match self {
+            Self::Dev { issuer } => Some(issuer),
+            Self::Configured { .. } => None,
+        }
+    }
+}
+
 /// The services started, with their addresses.
 pub struct RunningSuite {
     config: SuiteConfig,
+    credentials: Credentials,
     shutdown: CancellationToken,
     services: BTreeMap<Service, Running>,
 }
@@ -118,7 +172,8 @@ pub struct RunningSuite {
 /// Binds every selected service's port, then serves them. Ports are bound
 /// first so a taken port fails the start, and port 0 picks a free one.
 pub async fn start(config: SuiteConfig, services: &[Service]) -> anyhow::Result<RunningSuite> {
-    let mut suite = RunningSuite { config, shutdown: CancellationToken::new(), services: BTreeMap::new() };
+    let credentials = Credentials::load(&config)?;
+    let mut suite = RunningSuite { config, credentials, shutdown: CancellationToken::new(), services: BTreeMap::new() };
     for &service in services {
         suite.start_service(service).await?;
     }
@@ -130,6 +185,16 @@ impl RunningSuite {
     /// `start_service` to restart a service differently.
     pub fn config_mut(&mut self) -> &mut SuiteConfig {
         &mut self.config
+    }
+
+    /// Where the SQLite files and the dev credentials live.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
+    /// How this suite's services authenticate.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// The address a service listens on.
@@ -160,16 +225,16 @@ impl RunningSuite {
         let stop = self.shutdown.child_token();
         let config = self.with_local_peers();
         let token = stop.clone();
+        let auth = self.credentials.for_service(service);
         let task = tokio::spawn(async move {
+            let dir = &config.data_dir;
             match service {
-                Service::Intake => partnership_intake::serve(&config.intake, &config.data_dir, listener, token).await,
-                Service::Employment => {
-                    partnership_employment::serve(&config.employment, &config.data_dir, listener, token).await
-                }
-                Service::Beschut => partnership_beschut::serve(&config.beschut, &config.data_dir, listener, token).await,
-                Service::Finance => partnership_finance::serve(&config.finance, &config.data_dir, listener, token).await,
+                Service::Intake => partnership_intake::serve(&config.intake, dir, auth, listener, token).await,
+                Service::Employment => partnership_employment::serve(&config.employment, dir, auth, listener, token).await,
+                Service::Beschut => partnership_beschut::serve(&config.beschut, dir, auth, listener, token).await,
+                Service::Finance => partnership_finance::serve(&config.finance, dir, auth, listener, token).await,
                 Service::Reporting => {
-                    partnership_reporting::serve(&config.reporting, &config.data_dir, listener, web_listener, token).await
+                    partnership_reporting::serve(&config.reporting, dir, auth, listener, web_listener, token).await
                 }
             }
         });
