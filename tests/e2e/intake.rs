@@ -274,8 +274,12 @@ async fn bad_input_is_refused_with_the_field_and_changes_nothing() {
     request.bsn = bsn(2);
     request.municipality_code = "GM9999".into();
     expect(oss.intake.create_candidate(request.clone()).await, Code::InvalidArgument, "municipality_code");
+    // Uden merged into Maashorst: no new candidates there, even for Maashorst,
+    // which acts for Uden's records (for Oss, Uden is not its own).
     request.municipality_code = "GM0856".into();
-    expect(oss.intake.create_candidate(request.clone()).await, Code::InvalidArgument, "municipality_code");
+    let mut maashorst = suite.municipality("GM1991").await;
+    expect(maashorst.intake.create_candidate(request.clone()).await, Code::InvalidArgument, "municipality_code");
+    assert_eq!(oss.intake.create_candidate(request.clone()).await.unwrap_err().code(), Code::PermissionDenied);
     request.municipality_code = "GM0828".into();
     request.birth_date = None;
     expect(oss.intake.create_candidate(request.clone()).await, Code::InvalidArgument, "birth_date");

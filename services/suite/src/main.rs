@@ -131,8 +131,8 @@ async fn run(config: SuiteConfig, services: &[Service]) -> anyhow::Result<()> {
         tracing::info!(
             "no auth.verify_key configured: using the local dev credentials in {dir}/ (signing.key, and a token per caller:\n  \
              administrator.token, hr.token, dashboard.token, municipality-<CBS code>.token). Call with e.g.\n  \
-             grpcurl -plaintext -H \"authorization: Bearer $(cat {dir}/municipality-1991.token)\" \\\n    \
-             -d '{{\"municipality_code\": \"1991\"}}' {intake} partnership.intake.v1.IntakeService/ListRegistrations",
+             grpcurl -plaintext -H \"authorization: Bearer $(cat {dir}/municipality-GM1991.token)\" \\\n    \
+             -d '{{\"municipality_code\": \"GM1991\"}}' {intake} partnership.intake.v1.IntakeService/ListRegistrations",
             dir = dir.display()
         );
     }
