@@ -14,6 +14,7 @@ pub mod dates;
 pub mod decimals;
 pub mod error;
 pub mod fields;
+pub mod group_commit;
 pub mod limits;
 pub mod metrics;
 pub mod peer;

@@ -1,0 +1,224 @@
+//! Group commit for SQLite: concurrent write transactions share one durable
+//! commit (one WAL fsync) instead of paying one each.
+//!
+//! SQLite has one writer at a time. Writers queue for the one write
+//! connection; each runs inside a SAVEPOINT of a transaction that stays open
+//! while others are queued. Its `commit` releases the savepoint and waits;
+//! the last writer of the group (nobody queued behind it, or the group is
+//! full) commits the transaction for all of them, and every writer of the
+//! group is answered with that commit's outcome — nobody is told "done"
+//! before the commit that makes its change durable (`synchronous = FULL`)
+//! has returned. A writer that fails or is dropped rolls back to its
+//! savepoint, taking nothing of the others with it.
+//!
+//! Durability is not weakened: a group commits exactly like one transaction
+//! would; writers only stop paying for an fsync each.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex as StdMutex;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+/// The most writers one commit carries (bounds the work lost to one
+/// failing commit and the latency of the first writer in a group).
+pub const MAX_GROUP: usize = 128;
+
+/// Outcomes kept for writers still to read theirs.
+const OUTCOMES_KEPT: usize = 1024;
+
+pub(crate) struct Writer {
+    conn: PoolConnection<Any>,
+    /// A transaction is open on `conn`.
+    open: bool,
+    /// Writers whose savepoints were released into the open transaction.
+    members: usize,
+    /// The number of the group the open transaction belongs to.
+    group: u64,
+}
+
+/// The write connection and what waits for it.
+pub(crate) struct GroupWriter {
+    writer: Arc<Mutex<Writer>>,
+    /// Writers waiting for the connection: while there are any, a group
+    /// stays open for them.
+    queued: AtomicUsize,
+    /// The number of the last group whose commit finished.
+    finished: watch::Sender<u64>,
+    /// (group, error) of recent groups, for writers reading theirs.
+    outcomes: StdMutex<VecDeque<(u64, Option<String>)>>,
+}
+
+impl std::fmt::Debug for GroupWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupWriter").field("queued", &self.queued.load(Ordering::Relaxed)).finish()
+    }
+}
+
+/// One writer's turn on the connection.
+pub(crate) struct GroupTx {
+    writer: Option<OwnedMutexGuard<Writer>>,
+    shared: Arc<GroupWriter>,
+}
+
+/// Counts a writer as queued until it holds the connection (or gives up).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl GroupWriter {
+    pub(crate) fn new(conn: PoolConnection<Any>) -> Arc<Self> {
+        let (finished, _) = watch::channel(0);
+        Arc::new(Self {
+            writer: Arc::new(Mutex::new(Writer { conn, open: false, members: 0, group: 1 })),
+            queued: AtomicUsize::new(0),
+            finished,
+            outcomes: StdMutex::new(VecDeque::new()),
+        })
+    }
+
+    /// How many group commits have finished.
+    pub(crate) fn groups_committed(&self) -> u64 {
+        *self.finished.borrow()
+    }
+
+    /// Waits for the connection and opens this writer's savepoint.
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<GroupTx, sqlx::Error> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let queued = Queued(&self.queued);
+        let mut writer = self.writer.clone().lock_owned().await;
+        drop(queued);
+        let opened = async {
+            if !writer.open {
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer.conn).await?;
+                writer.open = true;
+            }
+            sqlx::query("SAVEPOINT writer").execute(&mut *writer.conn).await.map(drop)
+        }
+        .await;
+        match opened {
+            Ok(()) => Ok(GroupTx { writer: Some(writer), shared: self.clone() }),
+            Err(err) => {
+                self.hand_over(writer);
+                Err(err)
+            }
+        }
+    }
+
+    /// Leaves the connection: commits the group if nobody else is coming
+    /// to join it (or it is full); otherwise the next writer carries on.
+    fn hand_over(self: &Arc<Self>, writer: OwnedMutexGuard<Writer>) {
+        let nobody_queued = self.queued.load(Ordering::SeqCst) == 0;
+        if writer.open && (nobody_queued || writer.members >= MAX_GROUP) {
+            // In a task of its own, so a cancelled request cannot leave a
+            // group half-committed and its writers waiting.
+            let shared = self.clone();
+            tokio::spawn(async move { shared.commit_group(writer).await });
+        }
+    }
+
+    async fn commit_group(&self, mut writer: OwnedMutexGuard<Writer>) {
+        let started = std::time::Instant::now();
+        let committed = sqlx::query("COMMIT").execute(&mut *writer.conn).await;
+        crate::metrics::record_commit(started, committed.is_ok());
+        if committed.is_err() {
+            // Whatever is left of the transaction goes; the writers hear why.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *writer.conn).await;
+        }
+        let group = writer.group;
+        writer.open = false;
+        writer.members = 0;
+        writer.group += 1;
+        drop(writer);
+        self.publish(group, committed.err().map(|e| e.to_string()));
+    }
+
+    fn publish(&self, group: u64, error: Option<String>) {
+        if let Ok(mut outcomes) = self.outcomes.lock() {
+            outcomes.push_back((group, error));
+            while outcomes.len() > OUTCOMES_KEPT {
+                outcomes.pop_front();
+            }
+        }
+        self.finished.send_replace(group);
+    }
+
+    /// Waits for `group`'s commit and gives its outcome.
+    async fn outcome(&self, group: u64) -> Result<(), sqlx::Error> {
+        let mut finished = self.finished.subscribe();
+        finished
+            .wait_for(|&last| last >= group)
+            .await
+            .map_err(|_| sqlx::Error::Protocol("the store's writer stopped".into()))?;
+        let outcomes = self.outcomes.lock().map_err(|_| sqlx::Error::Protocol("outcomes poisoned".into()))?;
+        match outcomes.iter().find(|(g, _)| *g == group) {
+            Some((_, None)) => Ok(()),
+            Some((_, Some(error))) => Err(sqlx::Error::Protocol(format!("the group commit failed: {error}"))),
+            None => Err(sqlx::Error::Protocol("the outcome of the group commit is no longer known".into())),
+        }
+    }
+}
+
+impl GroupTx {
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.writer.as_mut().expect("the writer is held until commit or drop").conn
+    }
+
+    /// Releases the savepoint into the group and waits for the group's commit.
+    pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let mut writer = self.writer.take().expect("the writer is held until commit");
+        let shared = self.shared.clone();
+        match sqlx::query("RELEASE SAVEPOINT writer").execute(&mut *writer.conn).await {
+            Ok(_) => {
+                writer.members += 1;
+                let group = writer.group;
+                shared.hand_over(writer);
+                shared.outcome(group).await
+            }
+            Err(err) => {
+                rollback_savepoint(&shared, &mut writer).await;
+                shared.hand_over(writer);
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Drop for GroupTx {
+    /// Not committed: undo this writer's changes only, then pass on.
+    fn drop(&mut self) {
+        if let Some(mut writer) = self.writer.take() {
+            let shared = self.shared.clone();
+            tokio::spawn(async move {
+                rollback_savepoint(&shared, &mut writer).await;
+                shared.hand_over(writer);
+            });
+        }
+    }
+}
+
+async fn rollback_savepoint(shared: &GroupWriter, writer: &mut Writer) {
+    let undone = async {
+        sqlx::query("ROLLBACK TO SAVEPOINT writer").execute(&mut *writer.conn).await?;
+        sqlx::query("RELEASE SAVEPOINT writer").execute(&mut *writer.conn).await
+    }
+    .await;
+    if let Err(err) = undone {
+        // SQLite rolled the whole transaction back (e.g. out of disk): the
+        // group is lost, and its writers are told so.
+        tracing::error!(%err, "a write transaction was lost; failing its group");
+        let _ = sqlx::query("ROLLBACK").execute(&mut *writer.conn).await;
+        let group = writer.group;
+        writer.open = false;
+        writer.members = 0;
+        writer.group += 1;
+        shared.publish(group, Some(err.to_string()));
+    }
+}
