@@ -68,6 +68,8 @@ fn kubernetes_manifests_match_the_binary() {
             assert!(manifest.split(probe).nth(1).unwrap().trim_start().starts_with("grpc:"), "{name} {probe} is a gRPC probe");
         }
         assert!(manifest.contains("requests:") && manifest.contains("memory:"), "{name} has resource requests");
+        assert!(loaded.auth.verify_key.is_some() && loaded.auth.peer_token.is_some(), "{name} verifies tokens and calls peers with its own");
+        assert!(manifest.contains(&format!("key: peer-token-{name}")), "{name}'s peer token is its own, from the Secret");
         if service != Service::Reporting {
             assert!(manifest.contains(&format!("PARTNERSHIP__{}__DATABASE_URL", name.to_uppercase())) && manifest.contains("secretKeyRef"), "{name} gets its database URL from a Secret");
         }

@@ -70,7 +70,8 @@ fn set_path(table: &mut Table, keys: &[String], value: Value) -> anyhow::Result<
     }
 }
 
-/// The configuration as TOML with the passwords in database URLs blanked,
+/// The configuration as TOML with the passwords in database URLs and the
+/// tokens blanked,
 /// for printing at start-up.
 pub fn redacted<T: Serialize>(config: &T) -> String {
     let mut value = match Value::try_from(config) {
@@ -88,6 +89,12 @@ fn redact(value: &mut Value) {
                 if key.contains("url") {
                     if let Value::String(url) = inner {
                         *url = redact_url(url);
+                    }
+                }
+                // Bearer tokens are credentials; public keys are not.
+                if key.contains("token") {
+                    if let Value::String(token) = inner {
+                        *token = "***".into();
                     }
                 }
                 redact(inner);
@@ -170,5 +177,15 @@ mod tests {
         let printed = redacted(&cfg);
         assert!(printed.contains("postgres://app:***@db:5432/intake"), "{printed}");
         assert!(!printed.contains("s3cret"));
+    }
+
+    #[test]
+    fn printed_config_hides_tokens_but_shows_public_keys() {
+        let auth = std::collections::BTreeMap::from([
+            ("peer_token".to_string(), "eyJhbGciOi.secret.sig".to_string()),
+            ("verify_key".to_string(), "public-key".to_string()),
+        ]);
+        let printed = redacted(&std::collections::BTreeMap::from([("auth".to_string(), auth)]));
+        assert!(!printed.contains("secret") && printed.contains("***") && printed.contains("public-key"), "{printed}");
     }
 }
