@@ -31,7 +31,8 @@ pub const MAX_GROUP: usize = 128;
 const OUTCOMES_KEPT: usize = 1024;
 
 pub(crate) struct Writer {
-    conn: PoolConnection<Any>,
+    /// `None` once the store is closed.
+    conn: Option<PoolConnection<Any>>,
     /// A transaction is open on `conn`.
     open: bool,
     /// Writers whose savepoints were released into the open transaction.
@@ -77,7 +78,7 @@ impl GroupWriter {
     pub(crate) fn new(conn: PoolConnection<Any>) -> Arc<Self> {
         let (finished, _) = watch::channel(0);
         Arc::new(Self {
-            writer: Arc::new(Mutex::new(Writer { conn, open: false, members: 0, group: 1 })),
+            writer: Arc::new(Mutex::new(Writer { conn: Some(conn), open: false, members: 0, group: 1 })),
             queued: AtomicUsize::new(0),
             finished,
             outcomes: StdMutex::new(VecDeque::new()),
@@ -89,6 +90,13 @@ impl GroupWriter {
         *self.finished.borrow()
     }
 
+    /// Waits for the writers in flight, then gives the connection back to
+    /// the pool (which closes it); later writers get an error.
+    pub(crate) async fn close(&self) {
+        let mut writer = self.writer.lock().await;
+        writer.conn = None;
+    }
+
     /// Waits for the connection and opens this writer's savepoint.
     pub(crate) async fn begin(self: &Arc<Self>) -> Result<GroupTx, sqlx::Error> {
         self.queued.fetch_add(1, Ordering::SeqCst);
@@ -97,10 +105,10 @@ impl GroupWriter {
         drop(queued);
         let opened = async {
             if !writer.open {
-                sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer.conn).await?;
+                sqlx::query("BEGIN IMMEDIATE").execute(conn(&mut writer)?).await?;
                 writer.open = true;
             }
-            sqlx::query("SAVEPOINT writer").execute(&mut *writer.conn).await.map(drop)
+            sqlx::query("SAVEPOINT writer").execute(conn(&mut writer)?).await.map(drop)
         }
         .await;
         match opened {
@@ -126,11 +134,16 @@ impl GroupWriter {
 
     async fn commit_group(&self, mut writer: OwnedMutexGuard<Writer>) {
         let started = std::time::Instant::now();
-        let committed = sqlx::query("COMMIT").execute(&mut *writer.conn).await;
+        let committed = match conn(&mut writer) {
+            Ok(conn) => sqlx::query("COMMIT").execute(conn).await.map(drop),
+            Err(err) => Err(err),
+        };
         crate::metrics::record_commit(started, committed.is_ok());
         if committed.is_err() {
             // Whatever is left of the transaction goes; the writers hear why.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *writer.conn).await;
+            if let Ok(conn) = conn(&mut writer) {
+                let _ = sqlx::query("ROLLBACK").execute(conn).await;
+            }
         }
         let group = writer.group;
         writer.open = false;
@@ -166,16 +179,28 @@ impl GroupWriter {
     }
 }
 
+/// The write connection, or the error of a closed store.
+fn conn(writer: &mut Writer) -> Result<&mut AnyConnection, sqlx::Error> {
+    writer.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
+}
+
 impl GroupTx {
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.writer.as_mut().expect("the writer is held until commit or drop").conn
+        let writer = self.writer.as_mut().expect("the writer is held until commit or drop");
+        // A transaction is only handed out on an open connection (`begin`),
+        // and the store is closed only between transactions.
+        writer.conn.as_deref_mut().expect("the store is open while a transaction runs")
     }
 
     /// Releases the savepoint into the group and waits for the group's commit.
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
         let mut writer = self.writer.take().expect("the writer is held until commit");
         let shared = self.shared.clone();
-        match sqlx::query("RELEASE SAVEPOINT writer").execute(&mut *writer.conn).await {
+        let released = match conn(&mut writer) {
+            Ok(conn) => sqlx::query("RELEASE SAVEPOINT writer").execute(conn).await.map(drop),
+            Err(err) => Err(err),
+        };
+        match released {
             Ok(_) => {
                 writer.members += 1;
                 let group = writer.group;
@@ -206,15 +231,17 @@ impl Drop for GroupTx {
 
 async fn rollback_savepoint(shared: &GroupWriter, writer: &mut Writer) {
     let undone = async {
-        sqlx::query("ROLLBACK TO SAVEPOINT writer").execute(&mut *writer.conn).await?;
-        sqlx::query("RELEASE SAVEPOINT writer").execute(&mut *writer.conn).await
+        sqlx::query("ROLLBACK TO SAVEPOINT writer").execute(conn(writer)?).await?;
+        sqlx::query("RELEASE SAVEPOINT writer").execute(conn(writer)?).await
     }
     .await;
     if let Err(err) = undone {
         // SQLite rolled the whole transaction back (e.g. out of disk): the
         // group is lost, and its writers are told so.
         tracing::error!(%err, "a write transaction was lost; failing its group");
-        let _ = sqlx::query("ROLLBACK").execute(&mut *writer.conn).await;
+        if let Ok(conn) = conn(writer) {
+            let _ = sqlx::query("ROLLBACK").execute(conn).await;
+        }
         let group = writer.group;
         writer.open = false;
         writer.members = 0;

@@ -207,8 +207,12 @@ impl Db {
         result
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
+    /// Closes the store: waits for the writes in flight (a group commit
+    /// included), then for connections in use to be returned.
     pub async fn close(&self) {
+        if let Writes::Grouped(writer) = &self.writes {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 }
@@ -457,6 +461,8 @@ mod tests {
         assert_eq!(count, 64, "every acknowledged write is there");
         let commits = db.group_commits().unwrap();
         assert!(commits < 64, "64 writers took {commits} commits");
+        tokio::time::timeout(std::time::Duration::from_secs(10), db.close()).await.expect("the store closes");
+        assert!(db.begin_write().await.is_err(), "a closed store takes no writes");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
