@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::codegen::http;
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -56,6 +56,36 @@ pub fn overloaded(limit: usize) -> tonic::Status {
     )
 }
 
+/// A response body holding its request's slot until the body is done, so
+/// a streaming RPC counts as in flight for as long as it streams.
+pub struct Guarded<B> {
+    inner: B,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl<B: Default> Default for Guarded<B> {
+    fn default() -> Self {
+        Self { inner: B::default(), _permit: None }
+    }
+}
+
+impl<B: http_body::Body + Unpin> http_body::Body for Guarded<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 impl<S, ReqBody, ResBody> tower::Service<http::Request<ReqBody>> for InFlightLimit<S>
 where
     S: tower::Service<http::Request<ReqBody>, Response = http::Response<ResBody>> + Clone + Send + 'static,
@@ -63,9 +93,9 @@ where
     ReqBody: Send + 'static,
     ResBody: Default + Send + 'static,
 {
-    type Response = S::Response;
+    type Response = http::Response<Guarded<ResBody>>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -79,12 +109,13 @@ where
         let limit = self.limit;
         Box::pin(async move {
             // Probes always get through: a busy service is not a dead one.
-            let _permit = match permit {
+            let permit = match permit {
                 Ok(permit) => Some(permit),
                 Err(_) if health => None,
                 Err(_) => return Ok(overloaded(limit).into_http()),
             };
-            inner.call(request).await
+            let response = inner.call(request).await?;
+            Ok(response.map(|inner| Guarded { inner, _permit: permit }))
         })
     }
 }
