@@ -70,6 +70,9 @@ enum Expect {
     /// INVALID_ARGUMENT naming the field, or NOT_FOUND: an id that may be
     /// well-formed but refers to nothing.
     InvalidOrNotFound,
+    /// INVALID_ARGUMENT or FAILED_PRECONDITION naming the field: a value
+    /// that is fine in itself but out of range for the stored state.
+    InvalidOrPrecondition,
 }
 
 /// Text no server may accept where any text goes: control characters and
@@ -214,6 +217,20 @@ fn bad_decimal(extra: &'static [&'static str]) -> BoxedStrategy<Option<Decimal>>
     prop_oneof![1 => Just(None), 3 => malformed.prop_map(|v| Some(Decimal { value: v })), 3 => out_of_range.prop_map(|v| Some(Decimal { value: v }))].boxed()
 }
 
+/// Real calendar dates from `from` through `to` (both `YYYY-MM-DD`): out of
+/// range where the field needs another range.
+fn date_between(from: &str, to: &str) -> BoxedStrategy<Bad> {
+    let (from, to): (chrono::NaiveDate, chrono::NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
+    (0..=(to - from).num_days())
+        .prop_map(move |d| Bad::Date(Some(partnership_platform::dates::to_proto(from + chrono::Days::new(d as u64)))))
+        .boxed()
+}
+
+/// Real dates that are neither the first nor the last of their month.
+fn date_mid_month() -> BoxedStrategy<Bad> {
+    (2019i32..=2030, 1i32..=12, 2i32..=27).prop_map(|(y, m, d)| Bad::Date(Some(ymd(y, m, d)))).boxed()
+}
+
 fn text(s: BoxedStrategy<String>) -> BoxedStrategy<Bad> {
     s.prop_map(Bad::Text).boxed()
 }
@@ -313,6 +330,11 @@ where
                 }
             }
             Answer::Refused(Code::NotFound, _, _) if field.expect == Expect::InvalidOrNotFound => {}
+            Answer::Refused(Code::FailedPrecondition, fields, message) if field.expect == Expect::InvalidOrPrecondition => {
+                if fields != [field.name] {
+                    fail(format!("{what}: FAILED_PRECONDITION must name the field, named {fields:?} ({message})"));
+                }
+            }
             Answer::Refused(code, fields, message) => fail(format!("{what}: {code:?} {fields:?} {}", &message[..message.len().min(300)])),
         }
         let after = snapshot().await;
@@ -537,6 +559,12 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("kind", enum_value(2, true), Invalid, |r, v| r.kind = v.int()),
             field("voortraject_kind", enum_value(3, false), Invalid, |r, v| r.voortraject_kind = v.int()),
             field("registration_date", req_date(true), Invalid, |r, v| r.registration_date = v.date()),
+            field("registration_date", date_between("1900-01-01", "1989-12-31"), InvalidOrPrecondition, |r, v| r.registration_date = v.date()),
+            field("municipality_code", text(Just("GM1991".to_owned()).boxed()), Invalid, |r, v| {
+                // Maashorst exists from 2022; not on a 2021 registration date.
+                r.municipality_code = v.text();
+                r.registration_date = date("2021-06-01");
+            }),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
         ],
         |r| {
@@ -562,7 +590,9 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("registration_id", text(bad_id()), InvalidOrNotFound, |r: &mut ipb::ChangeRegistrationStatusRequest, v| r.registration_id = v.text()),
             field("status", enum_value(9, true), Invalid, |r, v| r.status = v.int()),
             field("effective_date", req_date(true), Invalid, |r, v| r.effective_date = v.date()),
+            field("effective_date", date_between("1990-01-01", "2023-01-31"), InvalidOrPrecondition, |r, v| r.effective_date = v.date()),
             field("terugmelding_reason", enum_value(6, false), Invalid, |r, v| r.terugmelding_reason = v.int()),
+            field("terugmelding_reason", enum_value(0, false).prop_map(|_| Bad::Int(0)).boxed(), InvalidOrPrecondition, |r, v| r.terugmelding_reason = v.int()),
             field("note", text(unacceptable_text()), Invalid, |r, v| r.note = v.text()),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
         ],
@@ -739,6 +769,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("contracts[0].kind", enum_value(4, true), Invalid, |r, v| r.contracts[0].kind = v.int()),
             field("contracts[0].start_date", req_date(false), Invalid, |r, v| r.contracts[0].start_date = v.date()),
             field("contracts[0].end_date", opt_date(), Invalid, |r, v| r.contracts[0].end_date = v.date()),
+            field("contracts[0].end_date", date_between("1990-01-01", "2022-12-31"), Invalid, |r, v| r.contracts[0].end_date = v.date()),
             field("contracts[0].hours_per_week", dec(&["0", "-1", "40.01", "41", "1000000", "-0.5"]), Invalid, |r, v| r.contracts[0].hours_per_week = v.decimal()),
             field("contracts[0].pw.soort_plaatsing", enum_value(2, true), Invalid, |r, v| r.contracts[0].pw.as_mut().unwrap().soort_plaatsing = v.int()),
             field("contracts[0].pw.doelgroep", enum_value(3, true), Invalid, |r, v| r.contracts[0].pw.as_mut().unwrap().doelgroep = v.int()),
@@ -770,6 +801,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
         vec![
             field("trajectory_id", text(bad_id()), InvalidOrNotFound, |r: &mut epb::CompleteTrajectoryRequest, v| r.trajectory_id = v.text()),
             field("completion_date", req_date(true), Invalid, |r, v| r.completion_date = v.date()),
+            field("completion_date", date_between("1990-01-01", "2022-12-31"), InvalidOrPrecondition, |r, v| r.completion_date = v.date()),
             field("result", enum_value(7, true), Invalid, |r, v| r.result = v.int()),
         ],
         |r| {
@@ -795,6 +827,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
         vec![
             field("event.hr_contract_id", text(bad_id()), InvalidOrNotFound, |r: &mut epb::RecordDevelopmentRequest, v| r.event.as_mut().unwrap().hr_contract_id = v.text()),
             field("event.effective_date", req_date(true), Invalid, |r, v| r.event.as_mut().unwrap().effective_date = v.date()),
+            field("event.effective_date", date_between("1990-01-01", "2022-12-31"), InvalidOrPrecondition, |r, v| r.event.as_mut().unwrap().effective_date = v.date()),
             field("event.werkladder_step", enum_value(5, true), Invalid, |r, v| r.event.as_mut().unwrap().change = Some(Change::WerkladderStep(v.int()))),
             field("event.uitstroomprofiel", enum_value(5, true), Invalid, |r, v| r.event.as_mut().unwrap().change = Some(Change::Uitstroomprofiel(v.int()))),
             field("event.loonwaarde_percent", dec(&["-1", "100.01", "250"]), Invalid, |r, v| {
@@ -853,6 +886,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("uwv_reference", text(bad_required_text()), Invalid, |r, v| r.uwv_reference = v.text()),
             field("granted_date", req_date(true), Invalid, |r, v| r.granted_date = v.date()),
             field("valid_until", opt_date(), Invalid, |r, v| r.valid_until = v.date()),
+            field("valid_until", date_between("1990-01-01", "2023-01-31"), Invalid, |r, v| r.valid_until = v.date()),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
         ],
         |r| {
@@ -871,6 +905,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("indication_id", text(bad_id()), InvalidOrNotFound, |r: &mut bpb::EndIndicationRequest, v| r.indication_id = v.text()),
             field("end", enum_value(2, true), Invalid, |r, v| r.end = v.int()),
             field("end_date", req_date(false), Invalid, |r, v| r.end_date = v.date()),
+            field("end_date", date_between("1990-01-01", "2023-01-01"), InvalidOrPrecondition, |r, v| r.end_date = v.date()),
         ],
         |r| {
             let mut c = beschut.clone();
@@ -898,6 +933,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("employer", text(bad_required_text()), Invalid, |r, v| r.employer = v.text()),
             field("start_date", req_date(true), Invalid, |r, v| r.start_date = v.date()),
             field("end_date", opt_date(), Invalid, |r, v| r.end_date = v.date()),
+            field("end_date", date_between("1990-01-01", "2023-03-31"), Invalid, |r, v| r.end_date = v.date()),
             field("hours_per_week", dec(&["0", "-1", "40.01", "41", "1000000"]), Invalid, |r, v| r.hours_per_week = v.decimal()),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
         ],
@@ -916,6 +952,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
         vec![
             field("placement_id", text(bad_id()), InvalidOrNotFound, |r: &mut bpb::EndPlacementRequest, v| r.placement_id = v.text()),
             field("end_date", req_date(false), Invalid, |r, v| r.end_date = v.date()),
+            field("end_date", date_between("1990-01-01", "2023-02-28"), InvalidOrPrecondition, |r, v| r.end_date = v.date()),
         ],
         |r| {
             let mut c = beschut.clone();
@@ -940,6 +977,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             field("municipality_code", text(bad_code()), Invalid, |r, v| r.municipality_code = v.text()),
             field("start_date", req_date(true), Invalid, |r, v| r.start_date = v.date()),
             field("end_date", opt_date(), Invalid, |r, v| r.end_date = v.date()),
+            field("end_date", date_between("1990-01-01", "2023-03-31"), Invalid, |r, v| r.end_date = v.date()),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
         ],
         |r| {
@@ -957,6 +995,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
         vec![
             field("schakeltraject_id", text(bad_id()), InvalidOrNotFound, |r: &mut bpb::EndSchakeltrajectRequest, v| r.schakeltraject_id = v.text()),
             field("end_date", req_date(false), Invalid, |r, v| r.end_date = v.date()),
+            field("end_date", date_between("1990-01-01", "2023-02-28"), InvalidOrPrecondition, |r, v| r.end_date = v.date()),
         ],
         |r| {
             let mut c = beschut.clone();
@@ -974,6 +1013,10 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
         vec![
             field("first_day", req_date(false), Invalid, |r: &mut fpb::CreateBudgetPeriodRequest, v| r.first_day = v.date()),
             field("last_day", req_date(false), Invalid, |r, v| r.last_day = v.date()),
+            field("first_day", date_mid_month(), Invalid, |r, v| r.first_day = v.date()),
+            field("last_day", date_mid_month(), Invalid, |r, v| r.last_day = v.date()),
+            field("last_day", (1990i32..=2022).prop_map(|y| Bad::Date(Some(ymd(y, 12, 31)))).boxed(), Invalid, |r, v| r.last_day = v.date()),
+            field("last_day", (2025i32..=2100).prop_map(|y| Bad::Date(Some(ymd(y, 1, 31)))).boxed(), Invalid, |r, v| r.last_day = v.date()),
             field("description", text(unacceptable_text()), Invalid, |r, v| r.description = v.text()),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
         ],
@@ -992,6 +1035,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
         vec![
             field("budget_period_id", text(bad_id()), InvalidOrNotFound, |r: &mut fpb::CreateLumpsumRequest, v| r.budget_period_id = v.text()),
             field("year", int(prop_oneof![Just(0), i32::MIN..0, 10_000..=i32::MAX].boxed()), Invalid, |r, v| r.year = v.int()),
+            field("year", int(prop_oneof![1900..=2020, 2023..=9999].boxed()), InvalidOrPrecondition, |r, v| r.year = v.int()),
             field("base", dec(&["-0.01", "-1", "0.001", "1.234"]), Invalid, |r, v| r.base = v.decimal()),
             field("key.kind", enum_value(2, false), Invalid, |r, v| r.key = Some(fpb::AllocationKeyRef { year: 2022, kind: v.int() })),
             field("request_id", text(unacceptable_text()), Invalid, |r, v| r.request_id = v.text()),
