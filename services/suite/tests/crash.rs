@@ -31,7 +31,10 @@ use tonic_health::pb::health_client::HealthClient;
 
 /// Candidates the writes are spread over.
 const CANDIDATES: u32 = 24;
-/// Concurrent registration writers and HR pushers.
+/// Candidates with one registration each whose PW contracts (pushed by one
+/// more pusher) make employment tell intake through its outbox.
+const PW_CANDIDATES: u32 = 8;
+/// Concurrent registration writers and HR pushers (plus one PW pusher).
 const REGISTRATION_WRITERS: usize = 4;
 const HR_PUSHERS: usize = 2;
 /// Contracts per HR push.
@@ -65,6 +68,7 @@ fn start(data_dir: &Path, ports: Ports, run: u32) -> Child {
         .env("PARTNERSHIP__FINANCE__LISTEN", any)
         .env("PARTNERSHIP__REPORTING__LISTEN", any)
         .env("PARTNERSHIP__REPORTING__WEB_LISTEN", any)
+        .env("PARTNERSHIP__EMPLOYMENT__OUTBOX_INTERVAL_MS", "100")
         .env("PARTNERSHIP__TELEMETRY__LOG", "warn")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
@@ -154,6 +158,28 @@ fn registration_request(request_id: &str, candidate_id: &str) -> ipb::CreateRegi
     }
 }
 
+/// A PW contract: a development trajectory, and an outbox message telling
+/// intake the person's registration has the outcome DVB_IBN.
+fn pw_contract(hr_id: &str, candidate: u32) -> epb::ContractInput {
+    epb::ContractInput {
+        hr_contract_id: hr_id.to_owned(),
+        bsn: bsn(candidate),
+        kind: epb::ContractKind::Pw as i32,
+        start_date: date(2022, 6, 1),
+        end_date: None,
+        hours_per_week: Some(Decimal { value: "32".into() }),
+        pw: Some(epb::PwClassification {
+            soort_plaatsing: epb::SoortPlaatsing::Aanbodgestuurd as i32,
+            doelgroep: epb::Doelgroep::NieuwRegulier as i32,
+            uitstroomprofiel: epb::Uitstroomprofiel::MetUitstroomprofielRegulier as i32,
+            loonwaarde: Some(epb::Loonwaarde { value: Some(epb::loonwaarde::Value::MeasuredPercent(Decimal { value: "45".into() })) }),
+            werkladder_step: epb::WerkladderStep::WerkenBinnenIbn as i32,
+            paying_municipality_code: "GM0828".into(),
+        }),
+        municipality_code: String::new(),
+    }
+}
+
 fn contract(hr_id: &str, candidate: u32) -> epb::ContractInput {
     epb::ContractInput {
         hr_contract_id: hr_id.to_owned(),
@@ -202,6 +228,20 @@ async fn acknowledged_writes_survive_kill_9_and_retries_create_nothing_twice() {
         };
         candidate_ids.push(intake.create_candidate(request).await.expect("candidate").into_inner().id);
     }
+    // The PW candidates, each with an open registration from before the contracts.
+    let mut pw_registrations = BTreeMap::new();
+    for n in CANDIDATES..CANDIDATES + PW_CANDIDATES {
+        let request = ipb::CreateCandidateRequest {
+            request_id: format!("candidate-{n}"),
+            bsn: bsn(n),
+            birth_date: date(1999, 9, 9),
+            municipality_code: "GM0828".into(),
+        };
+        let candidate_id = intake.create_candidate(request).await.expect("candidate").into_inner().id;
+        let mut request = registration_request(&format!("pw-registration-{n}"), &candidate_id);
+        request.registration_date = date(2022, 1, 1);
+        pw_registrations.insert(n, intake.create_registration(request).await.expect("registration").into_inner().id);
+    }
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     // Set just before the kill: an error before it is a failure, after it expected.
@@ -224,13 +264,20 @@ async fn acknowledged_writes_survive_kill_9_and_retries_create_nothing_twice() {
             }
         });
     }
-    for pusher in 0..HR_PUSHERS {
+    for pusher in 0..=HR_PUSHERS {
         let (ledger, killed, mut employment) = (ledger.clone(), killed.clone(), employment.clone());
         writers.spawn(async move {
             for batch in 0usize.. {
-                let contracts: Vec<_> = (0..PUSH_BATCH)
-                    .map(|i| contract(&format!("HR-{pusher}-{batch}-{i}"), ((batch * PUSH_BATCH + i) as u32) % CANDIDATES))
-                    .collect();
+                let contracts: Vec<_> = if pusher == HR_PUSHERS {
+                    // Every PW candidate gets a contract in the first batch, then more.
+                    (0..PUSH_BATCH)
+                        .map(|i| pw_contract(&format!("PW-{batch}-{i}"), CANDIDATES + ((batch * PUSH_BATCH + i) as u32) % PW_CANDIDATES))
+                        .collect()
+                } else {
+                    (0..PUSH_BATCH)
+                        .map(|i| contract(&format!("HR-{pusher}-{batch}-{i}"), ((batch * PUSH_BATCH + i) as u32) % CANDIDATES))
+                        .collect()
+                };
                 ledger.lock().unwrap().pushes_sent.push(contracts.clone());
                 match employment.push_contracts(epb::PushContractsRequest { contracts: contracts.clone() }).await {
                     Ok(answer) => {
@@ -367,6 +414,29 @@ async fn acknowledged_writes_survive_kill_9_and_retries_create_nothing_twice() {
     assert_eq!(stored_ids.len(), distinct.len(), "no contract listed twice");
     assert_eq!(distinct, contracts_sent.iter().map(String::as_str).collect(), "the contracts stored are those sent");
     assert!(stored.iter().all(|c| c.version == 1), "no contract got a second version");
+
+    // PW contracts: one trajectory per person however often pushed, and
+    // the outbox (written with the contract) tells intake exactly once.
+    let pw_candidates: BTreeSet<String> =
+        stored.iter().filter(|c| c.kind == epb::ContractKind::Pw as i32).map(|c| c.candidate_id.clone()).collect();
+    assert_eq!(pw_candidates.len(), PW_CANDIDATES as usize, "every PW candidate got a contract before the kill");
+    let request = epb::ListTrajectoriesRequest { page_size: 1000, ..Default::default() };
+    let trajectories = employment.list_trajectories(request).await.expect("trajectories").into_inner().trajectories;
+    assert_eq!(trajectories.len(), pw_candidates.len(), "one trajectory per PW candidate: {trajectories:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (n, registration_id) in &pw_registrations {
+        loop {
+            let request = ipb::GetRegistrationRequest { id: registration_id.clone() };
+            let registration = intake.get_registration(request).await.expect("registration").into_inner();
+            if registration.outcome == ipb::RegistrationStatus::DvbIbn as i32 {
+                let dvb_ibn = registration.history.iter().filter(|e| e.status == ipb::RegistrationStatus::DvbIbn as i32);
+                assert_eq!(dvb_ibn.count(), 1, "candidate {n}: the outcome recorded once: {:?}", registration.history);
+                break;
+            }
+            assert!(Instant::now() < deadline, "candidate {n}: the outbox did not deliver within 30 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 
     child.start_kill().expect("stop");
     child.wait().await.expect("reaped");
