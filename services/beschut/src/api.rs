@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use partnership_platform::auth::Caller;
-use partnership_platform::fields::{self, codes, next_page as next_token, optional, required, scope};
+use partnership_platform::fields::{self, codes, next_page as next_token, optional, request_id, required, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::beschut as pb;
 use tonic::{Request, Response, Status};
@@ -122,7 +122,7 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
             uwv_reference,
             dates: Indication { granted_date, valid_until, ended: None },
         };
-        let row = self.beschut.grant_indication(optional(&req.request_id), row).await?;
+        let row = self.beschut.grant_indication(request_id(&req.request_id)?, row).await?;
         let (row, history) = self.beschut.indication(&row.id).await?;
         Ok(Response::new(indication_to_proto(&row, &history)))
     }
@@ -179,7 +179,7 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         };
         acts_for(&caller, &subject)?;
         let row = PlacementRow { id: crate::new_id(), subject, employer, start_date, end_date, hours_per_week };
-        let row = self.beschut.create_placement(optional(&req.request_id), row).await?;
+        let row = self.beschut.create_placement(request_id(&req.request_id)?, row).await?;
         Ok(Response::new(placement_to_proto(&row)))
     }
 
@@ -218,7 +218,7 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         let (Some(subject), Some(start_date), Some(end_date)) = (subject, start, end) else { unreachable!("checked by finish") };
         acts_for(&caller, &subject)?;
         let row = SchakeltrajectRow { id: crate::new_id(), subject, start_date, end_date };
-        let row = self.beschut.create_schakeltraject(optional(&req.request_id), row).await?;
+        let row = self.beschut.create_schakeltraject(request_id(&req.request_id)?, row).await?;
         Ok(Response::new(schakeltraject_to_proto(&row)))
     }
 

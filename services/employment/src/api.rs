@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use partnership_platform::auth::Caller;
-use partnership_platform::fields::{self, codes, next_page as next_token, optional as optional_text, required as required_text, scope};
+use partnership_platform::fields::{self, codes, next_page as next_token, optional as optional_text, optional_checked, request_id, required as required_text, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as pb;
@@ -227,10 +227,9 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
             .iter()
             .map(|input| {
                 let id = input.hr_contract_id.trim().to_owned();
-                let decoded = if id.is_empty() {
-                    Err(Rejection::new("hr_contract_id", "is required"))
-                } else {
-                    decode_contract(input)
+                let decoded = match required_text("hr_contract_id", &id) {
+                    Err(e) => Err(Rejection::new("hr_contract_id", e.violations()[0].description.clone())),
+                    Ok(_) => decode_contract(input),
                 };
                 (id, decoded)
             })
@@ -360,7 +359,7 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         let (Some(id), Some(date), Some(change)) = (id, date, change) else { unreachable!("checked by finish") };
         let (listed, _, _) = self.employment.contract(&id).await?;
         caller.touched(&listed.contract.candidate_id);
-        let row = self.employment.record_development(optional_text(&req.request_id), &id, date, change).await?;
+        let row = self.employment.record_development(request_id(&req.request_id)?, &id, date, change).await?;
         Ok(Response::new(event_to_proto(&row)))
     }
 
@@ -401,11 +400,11 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         let row = ActivityRow {
             id: crate::new_id(),
             kind: kind.code().to_owned(),
-            candidate_id: optional_text(&req.candidate_id),
+            candidate_id: optional_checked("candidate_id", &req.candidate_id)?,
             municipality_code,
             date,
         };
-        let row = self.employment.record_activity(optional_text(&req.request_id), row).await?;
+        let row = self.employment.record_activity(request_id(&req.request_id)?, row).await?;
         if let Some(candidate_id) = &row.candidate_id {
             caller.touched(candidate_id);
         }

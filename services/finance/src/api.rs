@@ -48,10 +48,10 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
         v.finish()?;
         let (Some(first_day), Some(last_day)) = (first_day, last_day) else { unreachable!("checked by finish") };
         let new = NewPeriod {
-            request_id: optional(&req.request_id),
+            request_id: decode::request_id(&req.request_id)?,
             first_day,
             last_day,
-            description: req.description.trim().to_owned(),
+            description: decode::text("description", &req.description)?,
         };
         reply(self.finance.create_period(new).await.map(|p| encode::period(&p)))
     }
@@ -83,7 +83,7 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
         let (Some(budget_period_id), Some(year), Some(base), Some(key)) = (period, year, base, key) else {
             unreachable!("checked by finish")
         };
-        let new = NewLumpsum { request_id: optional(&req.request_id), budget_period_id, year, base, key };
+        let new = NewLumpsum { request_id: decode::request_id(&req.request_id)?, budget_period_id, year, base, key };
         reply(self.finance.create_lumpsum(new).await.map(|l| encode::lumpsum(&l)))
     }
 
@@ -249,7 +249,7 @@ impl pb::finance_service_server::FinanceService for FinanceApi {
     async fn issue_invoice(&self, request: Request<pb::IssueInvoiceRequest>) -> ApiResult<pb::Invoice> {
         let req = request.into_inner();
         let (municipality_code, quarter) = invoice_target(&req.municipality_code, req.year, req.quarter)?;
-        let issued = self.finance.issue_invoice(optional(&req.request_id), &municipality_code, quarter).await;
+        let issued = self.finance.issue_invoice(decode::request_id(&req.request_id)?, &municipality_code, quarter).await;
         reply(issued.map(|i| encode::invoice(&i)))
     }
 

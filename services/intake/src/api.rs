@@ -7,7 +7,7 @@ use std::pin::Pin;
 use chrono::{DateTime, NaiveDate};
 use futures::Stream;
 use partnership_platform::auth::Caller;
-use partnership_platform::fields::{self, next_page, optional, required};
+use partnership_platform::fields::{self, next_page, optional, required, request_id, text};
 use partnership_platform::{ServiceError, Violations, dates};
 use partnership_proto::common as cpb;
 use partnership_proto::intake as pb;
@@ -142,7 +142,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             unreachable!("checked by finish")
         };
         self.check_acts_for(&caller, &municipality_code)?;
-        let new = NewCandidate { request_id: optional(&req.request_id), bsn, birth_date, municipality_code };
+        let new = NewCandidate { request_id: request_id(&req.request_id)?, bsn, birth_date, municipality_code };
         let candidate = self.intake.create_candidate(new).await?;
         caller.touched(&candidate.id);
         Ok(Response::new(candidate_to_proto(&candidate)))
@@ -249,7 +249,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         self.check_acts_for(&caller, &municipality_code)?;
         self.check_candidate(&caller, &candidate_id).await?;
         let new = NewRegistration {
-            request_id: optional(&req.request_id),
+            request_id: request_id(&req.request_id)?,
             candidate_id,
             municipality_code,
             kind,
@@ -316,10 +316,10 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         };
         self.visible_registration(&caller, &registration_id).await?;
         let new = NewStatus {
-            request_id: optional(&req.request_id),
+            request_id: request_id(&req.request_id)?,
             registration_id,
             change: StatusChange { status, effective_date, reason },
-            note: req.note,
+            note: text("note", &req.note)?,
         };
         reply(self.intake.change_status(new).await.map(|r| registration_to_proto(&r)))
     }
@@ -403,7 +403,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         self.check_acts_for(&caller, &municipality_code)?;
         self.check_candidate(&caller, &candidate_id).await?;
         let new = NewPluspakket {
-            request_id: optional(&req.request_id),
+            request_id: request_id(&req.request_id)?,
             candidate_id,
             municipality_code,
             service_code,
@@ -547,8 +547,9 @@ async fn import_batch(
 ) -> Result<(pb::ImportRegistrationsResponse, Vec<String>), ServiceError> {
     let refused = |request_id, errors| (refused_batch(request_id, errors), Vec::new());
     let batch_error = |field: &str, description: String| pb::ImportError { index: -1, field: field.into(), description };
-    if batch.request_id.trim().is_empty() {
-        return Ok(refused(batch.request_id, vec![batch_error("request_id", "is required".into())]));
+    if let Err(e) = required("request_id", &batch.request_id) {
+        let why = e.violations().first().map(|v| v.description.clone()).unwrap_or_default();
+        return Ok(refused(batch.request_id, vec![batch_error("request_id", why)]));
     }
     if batch.registrations.len() > MAX_BATCH {
         let why = format!("holds {} registrations; at most {MAX_BATCH} per batch", batch.registrations.len());
@@ -610,8 +611,9 @@ fn decode_imported(prefix: &str, item: &pb::ImportedRegistration, v: &mut Violat
         let status = v.check(status_from_proto(&field("status"), entry.status));
         let effective = v.check(dates::required_past(&field("effective_date"), entry.effective_date.as_ref()));
         let reason = v.check(reason_from_proto(&field("terugmelding_reason"), entry.terugmelding_reason));
-        if let (Some(status), Some(effective_date), Some(reason)) = (status, effective, reason) {
-            history.push((StatusChange { status, effective_date, reason }, entry.note.clone()));
+        let note = v.check(text(&field("note"), &entry.note));
+        if let (Some(status), Some(effective_date), Some(reason), Some(note)) = (status, effective, reason, note) {
+            history.push((StatusChange { status, effective_date, reason }, note));
         }
     }
     Some(ImportedRegistration {

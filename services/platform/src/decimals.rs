@@ -30,8 +30,11 @@ pub fn optional(field: &str, value: Option<&ProtoDecimal>) -> Result<Option<Deci
 
 fn parse(field: &str, text: &str) -> Result<Decimal, ServiceError> {
     let plain = text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+');
-    match text.parse::<Decimal>() {
+    // Exact or refused: more digits than a Decimal holds are an error, not
+    // silently rounded away.
+    match Decimal::from_str_exact(text) {
         Ok(value) if plain => Ok(value),
+        _ if text.len() > 40 => Err(ServiceError::invalid(field, format!("is not a decimal number like \"20.5\" ({} bytes)", text.len()))),
         _ => Err(ServiceError::invalid(field, format!("{text:?} is not a decimal number like \"20.5\""))),
     }
 }
@@ -49,7 +52,8 @@ mod tests {
 
     #[test]
     fn garbage_and_exponents_are_refused() {
-        for text in ["", "twenty", "1e3", "1,5"] {
+        let too_precise = format!("0.{}", "1".repeat(60));
+        for text in ["", "twenty", "1e3", "1,5", &too_precise, &"9".repeat(40)] {
             let result = required("hours", Some(&ProtoDecimal { value: text.into() }));
             assert!(result.is_err(), "{text:?}");
         }

@@ -107,18 +107,37 @@ impl From<sqlx::Error> for ServiceError {
     }
 }
 
+/// The most bytes of a status message or of one violation's description.
+/// Both travel in HTTP/2 headers (percent-encoded, or base64 in the
+/// details), which a peer refuses past 16 KiB: a description that quotes a
+/// huge bad value must not turn a clear INVALID_ARGUMENT into a broken stream.
+const MAX_MESSAGE_BYTES: usize = 1024;
+
+fn clamp(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 impl From<ServiceError> for Status {
     fn from(err: ServiceError) -> Self {
-        let message = err.to_string();
+        let message = clamp(err.to_string(), MAX_MESSAGE_BYTES);
         let mut details = ErrorDetails::new();
         let code = match err {
             ServiceError::InvalidArgument(violations) => {
                 for v in violations {
-                    details.add_bad_request_violation(v.field, v.description);
+                    details.add_bad_request_violation(v.field, clamp(v.description, MAX_MESSAGE_BYTES / 2));
                 }
                 Code::InvalidArgument
             }
             ServiceError::FailedPrecondition { field, subject, description } => {
+                let description = clamp(description, MAX_MESSAGE_BYTES / 2);
                 details.add_precondition_failure_violation("STATE", subject, description.clone());
                 details.add_bad_request_violation(field, description);
                 Code::FailedPrecondition
@@ -215,6 +234,16 @@ mod tests {
         let err: ServiceError = insert().await.unwrap_err().into();
         assert!(matches!(err, ServiceError::Aborted(_)), "{err:?}");
         assert_eq!(Status::from(err).code(), Code::Aborted);
+    }
+
+    #[test]
+    fn a_huge_bad_value_quoted_in_a_description_is_cut_short() {
+        let status: Status = ServiceError::invalid("amount", format!("{:?} is not a number", "é😀".repeat(100_000))).into();
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES + '…'.len_utf8());
+        let details = status.get_error_details();
+        let violation = &details.bad_request().unwrap().field_violations[0];
+        assert_eq!(violation.field, "amount");
+        assert!(violation.description.len() <= MAX_MESSAGE_BYTES / 2 + '…'.len_utf8());
     }
 
     #[test]

@@ -8,10 +8,56 @@ use crate::error::ServiceError;
 /// The most items one page may hold.
 pub const MAX_PAGE_SIZE: i64 = 1000;
 
+/// The most a text field may hold, in bytes of UTF-8: ids, codes, names and
+/// notes alike. Far above any real value, and below what a database index
+/// entry can take (PostgreSQL's B-tree refuses keys over ~2700 bytes).
+pub const MAX_TEXT_BYTES: usize = 1000;
+
+/// Text a client may send: not over `MAX_TEXT_BYTES`, and no control
+/// characters but tab and line breaks (a NUL cannot even be stored in
+/// PostgreSQL). Any printable Unicode is fine.
+fn acceptable(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.len() > MAX_TEXT_BYTES {
+        return Err(ServiceError::invalid(field, format!("is too long: {} bytes, at most {MAX_TEXT_BYTES}", value.len())));
+    }
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return Err(ServiceError::invalid(field, "may not contain control characters"));
+    }
+    Ok(())
+}
+
 /// A required text field, trimmed.
 pub fn required(field: &str, value: &str) -> Result<String, ServiceError> {
     let value = value.trim();
-    if value.is_empty() { Err(ServiceError::invalid(field, "is required")) } else { Ok(value.to_owned()) }
+    if value.is_empty() {
+        return Err(ServiceError::invalid(field, "is required"));
+    }
+    acceptable(field, value)?;
+    Ok(value.to_owned())
+}
+
+/// An optional free-text field (a note, a description), trimmed; may be empty.
+pub fn text(field: &str, value: &str) -> Result<String, ServiceError> {
+    let value = value.trim();
+    acceptable(field, value)?;
+    Ok(value.to_owned())
+}
+
+/// An optional text field that is stored (an id, a code), trimmed; empty
+/// is `None`.
+pub fn optional_checked(field: &str, value: &str) -> Result<Option<String>, ServiceError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    acceptable(field, value)?;
+    Ok(Some(value.to_owned()))
+}
+
+/// A create's `request_id`: optional; a repeat with the same id is answered
+/// with the first result.
+pub fn request_id(value: &str) -> Result<Option<String>, ServiceError> {
+    optional_checked("request_id", value)
 }
 
 /// An optional text field, trimmed; empty is `None`.
@@ -81,6 +127,16 @@ mod tests {
         assert_eq!(next_page(&mut vec![1], 2, |i| i.to_string()), "");
         assert_eq!(required("id", "  ").unwrap_err().violations()[0].field, "id");
         assert_eq!(optional(" x "), Some("x".into()));
+    }
+
+    #[test]
+    fn text_over_the_limit_or_with_control_characters_is_refused() {
+        assert_eq!(required("note", "a\0b").unwrap_err().violations()[0].field, "note");
+        assert_eq!(text("note", &"x".repeat(MAX_TEXT_BYTES + 1)).unwrap_err().violations()[0].field, "note");
+        assert_eq!(request_id("\u{1b}[31m").unwrap_err().violations()[0].field, "request_id");
+        assert_eq!(text("note", " Café 😀 \u{202e}עברית\nline ").unwrap(), "Café 😀 \u{202e}עברית\nline");
+        assert_eq!(request_id("  ").unwrap(), None);
+        assert_eq!(optional_checked("code", &"é".repeat(MAX_TEXT_BYTES / 2)).unwrap().map(|s| s.len()), Some(MAX_TEXT_BYTES));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::domain::money::{parse_amount, parse_decimal};
 use crate::domain::trajectkosten::Potential;
 use crate::peers::Scope;
 
-pub use partnership_platform::fields::{optional, required};
+pub use partnership_platform::fields::{optional, request_id, required, text};
 
 /// Page size when a list request leaves it unset (at most
 /// `fields::MAX_PAGE_SIZE`).
