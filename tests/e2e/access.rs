@@ -383,3 +383,33 @@ async fn a_municipality_sees_only_its_own_residents() {
     let get = ipb::GetCandidateRequest { id: own.clone() };
     assert_eq!(code(dashboard.intake.get_candidate(get).await), Some(Code::PermissionDenied));
 }
+
+/// A token withdrawn before its expiry (`auth.revoked_tokens`) is refused;
+/// the caller's other tokens still work.
+#[tokio::test]
+async fn a_revoked_token_is_unauthenticated() {
+    use partnership_platform::auth::Claims;
+    let suite = partnership_e2e::spawn_suite_with(|c| c.auth.revoked_tokens = vec!["lost-laptop".into()]).await;
+    let issuer = suite.suite.credentials().dev_issuer().expect("dev credentials");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let claims = |jti: &str| Claims {
+        iss: "partnership".into(),
+        sub: "municipality:GM0828".into(),
+        kind: Kind::Municipality,
+        municipality: Some("GM0828".into()),
+        service: None,
+        iat: now,
+        exp: now + 600,
+        jti: jti.into(),
+    };
+    let method = Method {
+        path: "partnership.intake.v1.IntakeService/ListRegistrations".into(),
+        client_streaming: false,
+        server_streaming: false,
+    };
+    for (jti, expected) in [("lost-laptop", Code::Unauthenticated), ("new-laptop", Code::Ok)] {
+        let bearer = Bearer::new(&issuer.sign(&claims(jti))).unwrap();
+        let channel = Authed::new(suite.channel(Service::Intake).await, bearer);
+        assert_eq!(call(channel, &method).await, expected, "token {jti}");
+    }
+}

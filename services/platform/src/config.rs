@@ -44,6 +44,14 @@ pub fn load_from<T: DeserializeOwned>(
 }
 
 fn env_value(raw: &str) -> Value {
+    // A list is written as in TOML: `["a", "b"]`.
+    if raw.trim_start().starts_with('[') {
+        if let Ok(mut parsed) = format!("v = {raw}").parse::<Table>() {
+            if let Some(list @ Value::Array(_)) = parsed.remove("v") {
+                return list;
+            }
+        }
+    }
     if let Ok(b) = raw.parse::<bool>() {
         return Value::Boolean(b);
     }
@@ -177,6 +185,17 @@ mod tests {
         let printed = redacted(&cfg);
         assert!(printed.contains("postgres://app:***@db:5432/intake"), "{printed}");
         assert!(!printed.contains("s3cret"));
+    }
+
+    #[test]
+    fn a_list_comes_from_the_environment_as_toml() {
+        #[derive(Debug, Deserialize)]
+        struct Lists {
+            revoked: Vec<String>,
+        }
+        let vars = vec![("PARTNERSHIP__REVOKED".to_string(), r#"["a", "b"]"#.to_string())];
+        let lists: Lists = load_from(None, vars).unwrap();
+        assert_eq!(lists.revoked, ["a", "b"]);
     }
 
     #[test]

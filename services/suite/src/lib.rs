@@ -117,7 +117,7 @@ struct Running {
 /// configured — with the local dev setup in `<data_dir>/credentials`.
 pub enum Credentials {
     Configured { verifier: Verifier, peer_token: Option<String> },
-    Dev { issuer: Arc<Issuer> },
+    Dev { issuer: Arc<Issuer>, revoked: Vec<String> },
 }
 
 /// How long a dev peer token (made at every start) is valid.
@@ -127,14 +127,15 @@ impl Credentials {
     pub fn load(config: &SuiteConfig) -> anyhow::Result<Self> {
         match &config.auth.verify_key {
             Some(key) => Ok(Self::Configured {
-                verifier: Verifier::from_encoded(key, config.auth.issuer.clone())?,
+                verifier: Verifier::from_encoded(key, config.auth.issuer.clone())?
+                    .revoking(config.auth.revoked_tokens.iter().cloned()),
                 peer_token: config.auth.peer_token.clone(),
             }),
             None => {
                 let reference = partnership_intake::load_reference(&config.intake)?;
                 let codes: Vec<String> = reference.municipalities.iter().map(|m| m.code.clone()).collect();
                 let issuer = auth::dev::ensure(&config.data_dir, &config.auth, &codes).context("the local dev credentials")?;
-                Ok(Self::Dev { issuer: Arc::new(issuer) })
+                Ok(Self::Dev { issuer: Arc::new(issuer), revoked: config.auth.revoked_tokens.clone() })
             }
         }
     }
@@ -145,8 +146,8 @@ impl Credentials {
             Self::Configured { verifier, peer_token } => {
                 ServiceAuth { verifier: verifier.clone(), peer_token: peer_token.clone() }
             }
-            Self::Dev { issuer } => ServiceAuth {
-                verifier: issuer.verifier(),
+            Self::Dev { issuer, revoked } => ServiceAuth {
+                verifier: issuer.verifier().revoking(revoked.iter().cloned()),
                 peer_token: Some(issuer.issue(&Principal::Peer { service: service.name().to_owned() }, DEV_PEER_TOKEN_LIFETIME)),
             },
         }
@@ -155,7 +156,7 @@ impl Credentials {
     /// The dev issuer, when this is the dev setup (tests mint tokens with it).
     pub fn dev_issuer(&self) -> Option<&Issuer> {
         match self {
-            Self::Dev { issuer } => Some(issuer),
+            Self::Dev { issuer, .. } => Some(issuer),
             Self::Configured { .. } => None,
         }
     }

@@ -204,8 +204,10 @@ fn credentials(config: &SuiteConfig, kind: &str, municipality: Option<String>, s
         (None, ..) => anyhow::bail!("unknown --kind {kind:?}: municipality, hr, dashboard, administrator or peer"),
     };
     let issuer = partnership_platform::auth::dev::issuer_for(&config.auth, &config.data_dir)?;
-    println!("{}", issuer.issue(&principal, Duration::from_secs(days * 24 * 3600)));
-    eprintln!("a token for {} valid {days} days", principal.subject());
+    let token = issuer.issue(&principal, Duration::from_secs(days * 24 * 3600));
+    let (_, claims) = issuer.verifier().verify(&token).context("the new token verifies")?;
+    println!("{token}");
+    eprintln!("a token for {} valid {days} days; its id (for auth.revoked_tokens): {}", principal.subject(), claims.jti);
     Ok(())
 }
 

@@ -150,11 +150,20 @@ pub struct AuthConfig {
     pub signing_key_file: Option<std::path::PathBuf>,
     /// The `iss` every token must carry.
     pub issuer: String,
+    /// Ids (`jti`, printed by `partnership credentials`) of tokens refused
+    /// before they expire, e.g. of a lost laptop's.
+    pub revoked_tokens: Vec<String>,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { verify_key: None, peer_token: None, signing_key_file: None, issuer: "partnership".into() }
+        Self {
+            verify_key: None,
+            peer_token: None,
+            signing_key_file: None,
+            issuer: "partnership".into(),
+            revoked_tokens: Vec::new(),
+        }
     }
 }
 

@@ -57,6 +57,8 @@ pub enum TokenError {
     Expired,
     #[error("the token is not valid yet")]
     NotYetValid,
+    #[error("the token has been revoked")]
+    Revoked,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -97,7 +99,7 @@ impl Issuer {
 
     /// A verifier for this issuer's tokens.
     pub fn verifier(&self) -> Verifier {
-        Verifier { key: self.key.verifying_key(), issuer: self.issuer.clone() }
+        Verifier { key: self.key.verifying_key(), issuer: self.issuer.clone(), revoked: Default::default() }
     }
 
     /// A token for `principal`, valid for `valid_for` from now.
@@ -135,6 +137,8 @@ impl Issuer {
 pub struct Verifier {
     key: VerifyingKey,
     issuer: String,
+    /// Ids (`jti`) of tokens withdrawn before their expiry.
+    revoked: std::sync::Arc<std::collections::HashSet<String>>,
 }
 
 impl Verifier {
@@ -144,7 +148,13 @@ impl Verifier {
         let bytes: [u8; 32] =
             bytes.try_into().map_err(|_| anyhow::anyhow!("auth.verify_key must be a 32-byte Ed25519 public key"))?;
         let key = VerifyingKey::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("auth.verify_key: {e}"))?;
-        Ok(Self { key, issuer: issuer.into() })
+        Ok(Self { key, issuer: issuer.into(), revoked: Default::default() })
+    }
+
+    /// The same verifier, refusing the tokens with these ids (`jti`).
+    pub fn revoking(mut self, token_ids: impl IntoIterator<Item = String>) -> Self {
+        self.revoked = std::sync::Arc::new(token_ids.into_iter().collect());
+        self
     }
 
     /// The principal a valid token stands for.
@@ -172,6 +182,9 @@ impl Verifier {
         }
         if claims.iat > now + LEEWAY_SECS {
             return Err(TokenError::NotYetValid);
+        }
+        if self.revoked.contains(&claims.jti) {
+            return Err(TokenError::Revoked);
         }
         let principal = Principal::from_claims(&claims).map_err(TokenError::Claims)?;
         Ok((principal, claims))
@@ -259,6 +272,17 @@ mod tests {
         claims.iss = "elsewhere".into();
         assert!(matches!(issuer.verifier().verify(&issuer.sign(&claims)).unwrap_err(), TokenError::Issuer(_)));
         assert_eq!(issuer.verifier().verify("not.a-token").unwrap_err(), TokenError::Malformed);
+    }
+
+    #[test]
+    fn a_revoked_token_is_refused_and_others_still_pass() {
+        let issuer = issuer();
+        let withdrawn = issuer.issue(&Principal::Hr, Duration::from_secs(600));
+        let kept = issuer.issue(&Principal::Hr, Duration::from_secs(600));
+        let (_, claims) = issuer.verifier().verify(&withdrawn).unwrap();
+        let verifier = issuer.verifier().revoking([claims.jti]);
+        assert_eq!(verifier.verify(&withdrawn).unwrap_err(), TokenError::Revoked);
+        assert!(verifier.verify(&kept).is_ok());
     }
 
     #[test]
