@@ -21,10 +21,9 @@ impl Beschut {
     pub async fn figures(&self, scope: cpb::Scope, on: NaiveDate) -> Result<Figures, ServiceError> {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
-        let filter = Filter { municipality_codes: Some(codes.clone()), ..Default::default() };
-        let (indications, placements) = {
+        let (indicated, placed) = {
             let mut conn = self.db.pool().acquire().await?;
-            (store::indications(&mut conn, &filter, None).await?, store::placements(&mut conn, &filter, None).await?)
+            (store::indicated_on(&mut conn, &codes, on).await?, store::placed_on(&mut conn, &codes, on).await?)
         };
         let on_proto = Some(partnership_platform::dates::to_proto(on));
         let employees = self
@@ -48,7 +47,7 @@ impl Beschut {
             self.taakstelling.fte(on.year(), For::Municipalities(&codes))
         };
         let inputs = Inputs {
-            indicated: indications.into_iter().filter(|i| i.dates.active_on(on)).map(|i| i.subject.candidate_id).collect(),
+            indicated: indicated.into_iter().collect(),
             ibn: employees
                 .into_iter()
                 .map(|e| IbnEmployee {
@@ -58,7 +57,7 @@ impl Beschut {
                         .unwrap_or_default(),
                 })
                 .collect(),
-            placed: placements.into_iter().filter(|p| p.runs_on(on)).map(|p| (p.subject.candidate_id, p.hours_per_week)).collect(),
+            placed: placed.into_iter().collect(),
             fte_at_ibn: decimals::optional("fte", at_ibn.fte.as_ref()).ok().flatten().unwrap_or_default(),
             taakstelling,
         };

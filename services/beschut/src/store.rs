@@ -168,6 +168,22 @@ pub async fn indications(conn: &mut AnyConnection, f: &Filter, limit: Option<i64
     sql.query().fetch_all(conn).await?.iter().map(indication).collect()
 }
 
+/// The candidates with an indication active on the day (granted, not past
+/// its validity, not ended before the day), for the figures: the filter
+/// runs in SQL, so a national report does not load every indication.
+pub async fn indicated_on(conn: &mut AnyConnection, codes: &[String], on: NaiveDate) -> Result<Vec<String>> {
+    let mut sql = Sql::new("SELECT candidate_id FROM indications WHERE municipality_code IN ");
+    sql.bind_list(codes)
+        .push(" AND granted_date <= ")
+        .bind(on)
+        .push(" AND (valid_until IS NULL OR valid_until >= ")
+        .bind(on)
+        .push(") AND (end_kind IS NULL OR end_date IS NULL OR end_date > ")
+        .bind(on)
+        .push(") ORDER BY id");
+    sql.query().fetch_all(conn).await?.iter().map(|row| Ok(row.try_get("candidate_id")?)).collect()
+}
+
 // -------------------------------------------------------------- placements
 
 const PLACEMENT_COLUMNS: &str = "id, candidate_id, municipality_code, employer, start_date, end_date, hours_per_week";
@@ -226,6 +242,27 @@ pub async fn placements(conn: &mut AnyConnection, f: &Filter, limit: Option<i64>
         sql.push(" LIMIT ").bind(limit);
     }
     sql.query().fetch_all(conn).await?.iter().map(placement).collect()
+}
+
+/// (candidate, hours per week) of the placements running on the day, for
+/// the figures.
+pub async fn placed_on(conn: &mut AnyConnection, codes: &[String], on: NaiveDate) -> Result<Vec<(String, Decimal)>> {
+    let mut sql = Sql::new("SELECT candidate_id, hours_per_week FROM placements WHERE municipality_code IN ");
+    sql.bind_list(codes)
+        .push(" AND start_date <= ")
+        .bind(on)
+        .push(" AND (end_date IS NULL OR end_date >= ")
+        .bind(on)
+        .push(") ORDER BY id");
+    sql.query()
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            let hours: String = row.try_get("hours_per_week")?;
+            Ok((row.try_get("candidate_id")?, hours.parse().map_err(|_| corrupt("hours_per_week", &hours))?))
+        })
+        .collect()
 }
 
 // --------------------------------------------------------- schakeltrajecten

@@ -1,7 +1,7 @@
 //! Reading contracts back: one with its history, or a filtered listing,
 //! each with the loonwaarde measurements recorded since its start.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use partnership_platform::ServiceError;
@@ -15,9 +15,14 @@ use crate::store::{self, ContractFilter, ListedContract};
 /// Dated loonwaarde measurements of a contract, oldest first.
 pub type Measurements = Vec<(NaiveDate, Decimal)>;
 
+/// The measurements of the contracts `ids`, which are in id order (as a
+/// listing returns them): read as one id range, the others dropped.
 async fn measurements(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Measurements>, ServiceError> {
     let mut by_contract: HashMap<String, Measurements> = HashMap::new();
-    for event in store::events_of_kind(conn, "LOONWAARDE", Some(ids)).await? {
+    let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(by_contract) };
+    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let events = store::events_of_kind_between(conn, "LOONWAARDE", first, last).await?;
+    for event in events.into_iter().filter(|e| wanted.contains(e.hr_contract_id.as_str())) {
         if let Ok(percent) = event.value.parse() {
             by_contract.entry(event.hr_contract_id).or_default().push((event.effective_date, percent));
         }

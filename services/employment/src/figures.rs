@@ -8,11 +8,11 @@ use partnership_platform::ServiceError;
 use partnership_proto::common as cpb;
 
 use crate::Employment;
-use crate::domain::contract::{Contract, ContractKind, WerkladderStep};
+use crate::domain::contract::{Contract, WerkladderStep};
 use crate::domain::figures::{self, Beschut, BeschutEmployee, Headcount, Period, Results, Started};
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
-use crate::store::{self, ContractFilter};
+use crate::store;
 
 impl Employment {
     /// The municipality codes of a scope; `None` for the whole partnership
@@ -27,15 +27,11 @@ impl Employment {
     pub async fn started_figures(&self, scope: &cpb::Scope, period: Period) -> Result<(Started, Option<Norm>), ServiceError> {
         let codes = self.codes(scope).await?;
         let mut conn = self.db.pool().acquire().await?;
-        let filter = ContractFilter { kind: Some(ContractKind::Pw), municipality_codes: codes, ..Default::default() };
-        let starters: Vec<_> = store::list_contracts(&mut conn, &filter, None)
-            .await?
-            .into_iter()
-            .filter(|l| l.trajectory_id.is_some())
-            .map(|l| l.contract)
-            .collect();
+        // Counted per classification in SQL: hundreds of rows, not every
+        // contract that started.
+        let groups = store::started_pw_classifications(&mut conn, codes.as_deref(), period).await?;
         let norm = self.norms.for_year(chrono::Datelike::year(&period.last));
-        Ok((figures::started(starters.iter(), period), norm))
+        Ok((figures::started_counted(&groups), norm))
     }
 
     pub async fn trajectory_figures(
@@ -52,16 +48,17 @@ impl Employment {
     pub async fn headcount_figures(&self, scope: &cpb::Scope, on: NaiveDate, period: Period) -> Result<Headcount, ServiceError> {
         let codes = self.codes(scope).await?;
         let mut conn = self.db.pool().acquire().await?;
+        let codes = codes.as_deref();
         // Contracts touching the day before or after the period count too:
         // they tell a renewal from a new start or a real end.
-        let filter = ContractFilter {
-            municipality_codes: codes,
-            active_from: Some(period.first.min(on).pred_opt().unwrap_or(period.first)),
-            active_to: Some(period.last.max(on).succ_opt().unwrap_or(period.last)),
-            ..Default::default()
+        let window = Period {
+            first: period.first.min(on).pred_opt().unwrap_or(period.first),
+            last: period.last.max(on).succ_opt().unwrap_or(period.last),
         };
-        let contracts: Vec<_> = store::list_contracts(&mut conn, &filter, None).await?.into_iter().map(|l| l.contract).collect();
-        Ok(figures::headcount(&contracts, on, period))
+        let by_kind = store::persons_running_by_kind(&mut conn, codes, on).await?;
+        let beschut = store::beschut_persons_running(&mut conn, codes, on).await?;
+        let spells = store::pw_spells_changing(&mut conn, codes, window, period).await?;
+        Ok(figures::headcount_of(&by_kind, beschut, &spells, period))
     }
 
     pub async fn beschut_figures(&self, scope: &cpb::Scope, on: NaiveDate) -> Result<Beschut, ServiceError> {
@@ -83,19 +80,7 @@ impl Employment {
         on: NaiveDate,
     ) -> Result<(Vec<Contract>, HashMap<String, Vec<(NaiveDate, WerkladderStep)>>), ServiceError> {
         let mut conn = self.db.pool().acquire().await?;
-        let filter = ContractFilter {
-            kind: Some(ContractKind::Pw),
-            municipality_codes: codes,
-            active_from: Some(on),
-            active_to: Some(on),
-            ..Default::default()
-        };
-        let contracts: Vec<_> = store::list_contracts(&mut conn, &filter, None)
-            .await?
-            .into_iter()
-            .map(|l| l.contract)
-            .filter(|c| c.pw.as_ref().is_some_and(|p| p.is_beschut()))
-            .collect();
+        let contracts = store::running_beschut_contracts(&mut conn, codes.as_deref(), on).await?;
         let ids: Vec<String> = contracts.iter().map(|c| c.hr_contract_id.clone()).collect();
         let mut steps: HashMap<String, Vec<(NaiveDate, WerkladderStep)>> = HashMap::new();
         for event in store::events_of_kind(&mut conn, "WERKLADDER_STEP", Some(&ids)).await? {

@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::contract::{
-    Contract, ContractKind, Doelgroep, Loonwaardeklasse, SoortPlaatsing, Uitstroomprofiel, WerkladderStep,
+    Contract, ContractKind, Doelgroep, Loonwaardeklasse, PwClassification, SoortPlaatsing, Uitstroomprofiel,
+    WerkladderStep,
 };
 use super::trajectory::{ResultGroup, TrajectoryResult};
 
@@ -61,6 +62,29 @@ pub fn started<'a>(starters: impl Iterator<Item = &'a Contract> + Clone, period:
         by_uitstroomprofiel: tally(Uitstroomprofiel::ALL, pw.clone().map(|p| p.uitstroomprofiel)),
         by_loonwaardeklasse: tally(Loonwaardeklasse::ALL, pw.clone().map(|p| p.loonwaarde.class())),
         by_instroom_trede: tally(WerkladderStep::ALL, pw.map(|p| p.werkladder_step)),
+    }
+}
+
+/// Counts per value of weighted values, every value present, in order.
+fn tally_counted<T: Copy + Ord>(all: &[T], values: impl Iterator<Item = (T, u64)>) -> Vec<(T, u64)> {
+    let mut counts: BTreeMap<T, u64> = all.iter().map(|&v| (v, 0)).collect();
+    for (value, n) in values {
+        *counts.entry(value).or_default() += n;
+    }
+    counts.into_iter().collect()
+}
+
+/// [`started`] from classifications already counted (by the store), each
+/// with the number of starters that have it.
+pub fn started_counted(groups: &[(PwClassification, u64)]) -> Started {
+    let all = || groups.iter();
+    Started {
+        total: all().map(|(_, n)| n).sum(),
+        by_soort_plaatsing: tally_counted(SoortPlaatsing::ALL, all().map(|(p, n)| (p.soort_plaatsing, *n))),
+        by_doelgroep: tally_counted(Doelgroep::ALL, all().map(|(p, n)| (p.doelgroep, *n))),
+        by_uitstroomprofiel: tally_counted(Uitstroomprofiel::ALL, all().map(|(p, n)| (p.uitstroomprofiel, *n))),
+        by_loonwaardeklasse: tally_counted(Loonwaardeklasse::ALL, all().map(|(p, n)| (p.loonwaarde.class(), *n))),
+        by_instroom_trede: tally_counted(WerkladderStep::ALL, all().map(|(p, n)| (p.werkladder_step, *n))),
     }
 }
 
@@ -128,7 +152,12 @@ pub fn headcount(contracts: &[Contract], on: NaiveDate, period: Period) -> Headc
         .filter(|c| c.pw.as_ref().is_some_and(|p| p.is_beschut()))
         .map(|c| c.candidate_id.as_str())
         .collect();
-    let (inflow, outflow) = pw_flows(contracts, period);
+    let spells: Vec<(&str, NaiveDate, Option<NaiveDate>)> = contracts
+        .iter()
+        .filter(|c| c.kind == ContractKind::Pw)
+        .map(|c| (c.candidate_id.as_str(), c.start_date, c.end_date))
+        .collect();
+    let (inflow, outflow) = pw_flows(spells, period);
     Headcount {
         pw_persons: pw.len() as u64,
         pw_beschut: beschut.len() as u64,
@@ -139,13 +168,36 @@ pub fn headcount(contracts: &[Contract], on: NaiveDate, period: Period) -> Headc
     }
 }
 
+/// The headcount from what the store counted: distinct persons running on
+/// the day per kind, beschut persons running on the day, and the PW
+/// contracts (candidate, start, end) of the persons who may flow in or out
+/// (see [`headcount`] for the same figures from whole contracts).
+pub fn headcount_of(
+    persons_by_kind: &[(ContractKind, u64)],
+    beschut_persons: u64,
+    pw_spells: &[(String, NaiveDate, Option<NaiveDate>)],
+    period: Period,
+) -> Headcount {
+    let persons = |kind: ContractKind| persons_by_kind.iter().filter(|(k, _)| *k == kind).map(|(_, n)| n).sum::<u64>();
+    let pw = persons(ContractKind::Pw);
+    let (inflow, outflow) = pw_flows(pw_spells.iter().map(|(c, s, e)| (c.as_str(), *s, *e)), period);
+    Headcount {
+        pw_persons: pw,
+        pw_beschut: beschut_persons,
+        pw_niet_beschut: pw.saturating_sub(beschut_persons),
+        pw_inflow: inflow,
+        pw_outflow: outflow,
+        by_kind: ContractKind::ALL.iter().map(|&k| (k, persons(k))).collect(),
+    }
+}
+
 /// Persons whose PW employment began, and ended, in the period. Contracts
 /// of one person that overlap or follow on the next day are one spell of
 /// employment: a renewal is neither outflow nor inflow.
-fn pw_flows(contracts: &[Contract], period: Period) -> (u64, u64) {
+fn pw_flows<'a>(spells: impl IntoIterator<Item = (&'a str, NaiveDate, Option<NaiveDate>)>, period: Period) -> (u64, u64) {
     let mut by_person: HashMap<&str, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
-    for c in contracts.iter().filter(|c| c.kind == ContractKind::Pw) {
-        by_person.entry(&c.candidate_id).or_default().push((c.start_date, c.end_date));
+    for (candidate_id, start, end) in spells {
+        by_person.entry(candidate_id).or_default().push((start, end));
     }
     let (mut inflow, mut outflow) = (0, 0);
     for spells in by_person.values_mut() {
@@ -267,6 +319,41 @@ mod tests {
         assert_eq!((all.groups[0].0, all.groups[0].1), (ResultGroup::NaarWerkOfOpleiding, 77));
         assert_eq!((all.groups[1].0, all.groups[1].1), (ResultGroup::Overig, 43));
         assert_eq!(all.groups[0].2[0], (Opleiding, 0));
+    }
+
+    #[test]
+    fn counted_classifications_give_the_same_figures_as_the_contracts() {
+        let mut contracts = Vec::new();
+        for (k, doelgroep) in [Doelgroep::NieuwBeschut, Doelgroep::NieuwRegulier, Doelgroep::NieuwRegulier].into_iter().enumerate() {
+            let mut c = pw(&format!("HR-{k}"), &format!("p{k}"), "2022-03-01");
+            c.pw.as_mut().unwrap().doelgroep = doelgroep;
+            contracts.push(c);
+        }
+        let mut groups: Vec<(PwClassification, u64)> = Vec::new();
+        for p in contracts.iter().filter_map(|c| c.pw.clone()) {
+            match groups.iter_mut().find(|(g, _)| *g == p) {
+                Some((_, n)) => *n += 1,
+                None => groups.push((p, 1)),
+            }
+        }
+        assert_eq!(groups.len(), 2);
+        assert_eq!(started_counted(&groups), started(contracts.iter(), year(2022)));
+    }
+
+    #[test]
+    fn headcount_from_counts_matches_the_whole_contracts() {
+        let mut first = pw("HR-1", "p1", "2021-03-01");
+        first.end_date = Some(d("2022-02-28"));
+        let renewal = pw("HR-2", "p1", "2022-03-01");
+        let mut leaver = pw("HR-3", "p2", "2022-05-01");
+        leaver.end_date = Some(d("2022-10-31"));
+        let contracts = [first, renewal, leaver];
+        let on = d("2022-12-31");
+        let whole = headcount(&contracts, on, year(2022));
+        let spells: Vec<(String, NaiveDate, Option<NaiveDate>)> =
+            contracts.iter().map(|c| (c.candidate_id.clone(), c.start_date, c.end_date)).collect();
+        let counted = headcount_of(&[(ContractKind::Pw, 1)], 0, &spells, year(2022));
+        assert_eq!(counted, whole);
     }
 
     #[test]
