@@ -232,7 +232,10 @@ async fn the_report_page_renders_in_a_browser_with_the_reports_numbers() {
     load_demo(&suite).await;
     let report = report(&suite, 2023, 4, area("LAND_VAN_CUIJK"), true).await.unwrap();
     let web = suite.suite.web_addr(Service::Reporting).unwrap();
-    let url = format!("http://{web}/report?year=2023&quarter=4&scope=area:LAND_VAN_CUIJK");
+    // A dashboard logs in once; the cookie carries it to the report.
+    let token = suite.token(&partnership_platform::auth::Principal::Dashboard);
+    let next = "%2Freport%3Fyear%3D2023%26quarter%3D4%26scope%3Darea%3ALAND_VAN_CUIJK";
+    let url = format!("http://{web}/login?token={token}&next={next}");
     let profile = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(chromium)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
@@ -269,4 +272,48 @@ async fn the_report_page_renders_in_a_browser_with_the_reports_numbers() {
 
 fn which(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+}
+
+/// A plain HTTP/1.1 GET: the status line's code, the head, and the body.
+async fn http_get(addr: std::net::SocketAddr, target: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// The pages are for the callers of GetReport too: no token, no page.
+#[tokio::test]
+async fn the_pages_ask_for_a_token_and_a_login_keeps_it_in_a_cookie() {
+    use partnership_platform::auth::Principal;
+    let suite = spawn_suite().await;
+    let web = suite.suite.web_addr(Service::Reporting).unwrap();
+    assert_eq!(http_get(web, "/healthz", &[]).await.0, 200, "probes need no token");
+    assert_eq!(http_get(web, "/", &[]).await.0, 401);
+    assert_eq!(http_get(web, "/", &[("Authorization", "Bearer forged.token.here")]).await.0, 401);
+    let hr = format!("Bearer {}", suite.token(&Principal::Hr));
+    assert_eq!(http_get(web, "/", &[("Authorization", &hr)]).await.0, 403, "HR reads no reports");
+    let dashboard = suite.token(&Principal::Dashboard);
+    let bearer = format!("Bearer {dashboard}");
+    assert_eq!(http_get(web, "/", &[("Authorization", &bearer)]).await.0, 200);
+
+    let (status, head, _) = http_get(web, &format!("/login?token={dashboard}&next=%2Freport%3Fyear%3D2023%26quarter%3D4"), &[]).await;
+    assert_eq!(status, 303);
+    assert!(head.contains("Location: /report?year=2023&quarter=4"), "{head}");
+    assert!(head.contains(&format!("Set-Cookie: partnership_token={dashboard}; HttpOnly")), "{head}");
+    let cookie = format!("partnership_token={dashboard}");
+    assert_eq!(http_get(web, "/", &[("Cookie", &cookie)]).await.0, 200, "the cookie lets the browser in");
+    let (status, head, _) = http_get(web, &format!("/login?token={dashboard}&next=%2F%2Fevil.example"), &[]).await;
+    assert_eq!(status, 303);
+    assert!(head.contains("Location: /\r\n"), "never to another site: {head}");
+    assert_eq!(http_get(web, "/login?token=nonsense", &[]).await.0, 401);
 }

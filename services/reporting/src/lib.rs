@@ -205,7 +205,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let reporting = Reporting::new(config.clone(), auth.peer_token()?)?;
     let web = match web_listener {
-        Some(listener) => Some(tokio::spawn(web::serve(reporting.clone(), listener, shutdown.clone()))),
+        Some(listener) => Some(tokio::spawn(web::serve(reporting.clone(), auth.verifier.clone(), listener, shutdown.clone()))),
         None => None,
     };
     let service = ServiceRoutes {

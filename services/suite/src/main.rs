@@ -123,7 +123,7 @@ async fn run(config: SuiteConfig, services: &[Service]) -> anyhow::Result<()> {
         }
     }
     if let Some(web) = suite.web_addr(Service::Reporting) {
-        tracing::info!("reports for people: http://{web}/");
+        tracing::info!("reports for people: http://{web}/ (log in once with /login?token=…)");
     }
     if suite.credentials().dev_issuer().is_some() {
         let dir = partnership_platform::auth::dev::credentials_dir(&suite_data_dir(&suite));
@@ -152,7 +152,12 @@ async fn demo_data(config: &SuiteConfig, scale: u32) -> anyhow::Result<()> {
     for line in demo::load(&plan, &mut clients).await.context("loading the demo data (is the suite running?)")? {
         println!("{line}");
     }
-    println!("demo data loaded; reports at http://{}/", config.reporting.web_listen);
+    let dashboard = partnership_platform::auth::dev::token_file(&config.data_dir, &Principal::Dashboard);
+    println!(
+        "demo data loaded; reports at http://{}/login?token=$(cat {})",
+        config.reporting.web_listen,
+        dashboard.display()
+    );
     Ok(())
 }
 
