@@ -1,8 +1,19 @@
-//! Benchmark (not a test): report latency on the demo data and on a dataset
-//! 100× larger, with the time each fan-out call took, measured in one run.
+//! Benchmark (not a test): the annual report (2024 through Q4) for the
+//! whole partnership, an area and one municipality, with the time each
+//! fan-out call took, against the raw SQL aggregate queries on the same
+//! stores (see `raw_sql.rs`), measured in one run.
 //!
 //! `cargo bench -p partnership-e2e --bench report` (release; the suite runs
-//! in-process on SQLite). `REPORT_SCALES=1,10` to choose the sizes.
+//! in-process on SQLite). `REPORT_SCALES=1,100,1000` chooses the sizes
+//! (default 1, a smoke run): scale 1 is the partnership (~1,000
+//! registrations), scale 1000 is national (~1,000,000 registrations,
+//! ~700,000 contracts), loaded through the public APIs by the demo loader.
+
+#[path = "../loadgen/connect.rs"]
+#[allow(dead_code)]
+mod connect;
+#[path = "support/raw_sql.rs"]
+mod raw_sql;
 
 use std::time::Instant;
 
@@ -46,17 +57,21 @@ async fn main() {
     let scales: Vec<u32> = std::env::var("REPORT_SCALES")
         .ok()
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1, 100]);
+        .unwrap_or_else(|| vec![1]);
     let mut baseline = None;
     for scale in scales {
         // A long deadline: measure what each call really costs at this size.
+        let mut data_dir = None;
         let suite = spawn_suite_with(|c| {
+            data_dir = Some(c.data_dir.clone());
             c.employment.deliver_outbox = false;
             c.reporting.call_timeout_ms = 300_000;
         })
         .await;
         let url = |s: Service| format!("http://{}", suite.suite.addr(s).unwrap());
-        let mut clients = demo::Clients::connect(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance), &suite.admin_token()).unwrap();
+        connect::use_token(&suite.admin_token());
+        let mut clients =
+            connect::demo_clients(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance)).unwrap();
         let plan = Plan::generate(scale, 2021);
         let started = Instant::now();
         demo::load(&plan, &mut clients).await.expect("demo data");
@@ -70,6 +85,9 @@ async fn main() {
         let partnership_ms = timed_report(&suite, partnership(), "partnership").await;
         timed_report(&suite, area("MAASHORST"), "area Maashorst").await;
         timed_report(&suite, municipality("GM0828"), "municipality Oss").await;
+        let raw = raw_sql::baseline(data_dir.as_deref().expect("the suite's data directory")).await.expect("raw SQL");
+        println!("  raw SQL aggregates, all stores, one after another: {raw:.1} ms");
+        println!("  ratio partnership report / raw SQL at scale {scale}: {:.2}", partnership_ms / raw);
         match baseline {
             None => baseline = Some(partnership_ms),
             Some(base) => println!("  ratio partnership report, scale {scale} / scale 1: {:.1}", partnership_ms / base),

@@ -124,14 +124,29 @@ impl Employment {
     async fn store_batch(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {
         let now = crate::now();
         let ids: Vec<String> = items.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
+        let mut tx = self.db.begin_write().await?;
+        let mut current = store::contracts_by_ids(tx.conn(), &ids).await?;
+        // Only a contract that may become PW here asks whether its
+        // candidate has an open trajectory: a PW contract that is new,
+        // changed, or pushed twice in the batch. An unchanged push (HR
+        // sends everything, every time) asks nothing.
+        let mut seen: HashMap<&str, u32> = HashMap::with_capacity(ids.len());
+        for id in &ids {
+            *seen.entry(id.as_str()).or_default() += 1;
+        }
         let candidate_ids: Vec<String> = items
             .iter()
-            .filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.clone()))
+            .filter_map(|(id, i)| i.as_ref().ok().map(|p| (id, p)))
+            .filter(|(id, p)| {
+                p.contract.kind == ContractKind::Pw
+                    && (seen.get(id.as_str()).is_some_and(|n| *n > 1)
+                        || current.get(id.as_str()).is_none_or(|(_, _, stored)| *stored != p.contract.fingerprint()))
+            })
+            .map(|(_, p)| p.contract.candidate_id.clone())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut tx = self.db.begin_write().await?;
-        let mut current = store::contracts_by_ids(tx.conn(), &ids).await?;
+        drop(seen);
         let mut open_trajectory: HashSet<String> =
             store::candidates_with_open_trajectory(tx.conn(), &candidate_ids).await?.into_iter().collect();
 

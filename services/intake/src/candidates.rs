@@ -75,11 +75,8 @@ impl Intake {
     pub async fn resolve_candidates(&self, bsns: &[Bsn]) -> Result<Vec<Option<String>>, ServiceError> {
         let texts: Vec<String> = bsns.iter().map(|b| b.as_str().to_owned()).collect();
         let mut conn = self.db.pool().acquire().await?;
-        let found: std::collections::HashMap<String, String> = store::candidates_by_bsns(&mut conn, &texts)
-            .await?
-            .into_iter()
-            .map(|c| (c.bsn, c.id))
-            .collect();
+        let found: std::collections::HashMap<String, String> =
+            store::candidate_ids_by_bsns(&mut conn, &texts).await?.into_iter().collect();
         Ok(texts.iter().map(|bsn| found.get(bsn).cloned()).collect())
     }
 

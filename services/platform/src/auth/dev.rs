@@ -37,14 +37,22 @@ pub fn ensure(data_dir: &Path, config: &AuthConfig, municipality_codes: &[String
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     restrict(&dir, 0o700)?;
     let key_file = dir.join("signing.key");
-    let issuer = if key_file.exists() {
-        load_issuer(&key_file, config)?
-    } else {
-        let issuer = Issuer::generate(config.issuer.clone())?;
-        write_private(&key_file, &issuer.encoded_seed())?;
-        issuer
-    };
-    std::fs::write(dir.join("verify.key"), issuer.encoded_verify_key())?;
+    if !key_file.exists() {
+        // Several services started at once on one data directory (one
+        // process each) must end up with one key: the first link wins.
+        let fresh = Issuer::generate(config.issuer.clone())?;
+        let draft = dir.join(format!("signing.key.{}", std::process::id()));
+        write_private(&draft, &fresh.encoded_seed())?;
+        let linked = std::fs::hard_link(&draft, &key_file);
+        let _ = std::fs::remove_file(&draft);
+        match linked {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err).with_context(|| format!("writing {}", key_file.display())),
+        }
+    }
+    let issuer = load_issuer(&key_file, config)?;
+    write_private(&dir.join("verify.key"), &issuer.encoded_verify_key())?;
     let mut principals = vec![Principal::Administrator, Principal::Hr, Principal::Dashboard];
     principals.extend(municipality_codes.iter().map(|code| Principal::Municipality { code: code.clone() }));
     for principal in principals {
@@ -65,9 +73,15 @@ fn load_issuer(file: &Path, config: &AuthConfig) -> anyhow::Result<Issuer> {
     Ok(Issuer::new(super::token::decode_seed(&text)?, config.issuer.clone()))
 }
 
+/// Writes a file only its owner reads, whole: readers see the old content
+/// or the new, never half of it.
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-    restrict(path, 0o600)
+    let mut draft = path.as_os_str().to_owned();
+    draft.push(format!(".{}.draft", std::process::id()));
+    let draft = PathBuf::from(draft);
+    std::fs::write(&draft, text).with_context(|| format!("writing {}", draft.display()))?;
+    restrict(&draft, 0o600)?;
+    std::fs::rename(&draft, path).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(unix)]
