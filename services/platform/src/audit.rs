@@ -13,6 +13,7 @@
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use partnership_proto::audit as pb;
 use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
 use tonic::{Request, Response, Status};
 
 use crate::error::ServiceError;
@@ -127,56 +128,44 @@ pub struct AuditQuery {
 pub struct AuditLog {
     db: Db,
     service: &'static str,
+    queue: mpsc::Sender<Pending>,
+}
+
+/// A record waiting to be written, and who waits for it.
+#[derive(Debug)]
+struct Pending {
+    entry: AuditEntry,
+    written: oneshot::Sender<Result<String, String>>,
 }
 
 /// Subject rows per INSERT statement (placeholders stay few; see the HR push).
 const SUBJECTS_PER_STATEMENT: usize = 200;
+/// Records per INSERT statement (12 placeholders each).
+const RECORDS_PER_STATEMENT: usize = 40;
+/// The most records one write carries.
+const MAX_BATCH: usize = 512;
 
 impl AuditLog {
+    /// The log of `service` in `db`. Records are written by one task, as
+    /// many at a time as are waiting: every request still waits for its
+    /// record to be durable, but a hundred concurrent requests share a
+    /// handful of statements and one commit instead of paying each.
     pub fn new(db: Db, service: &'static str) -> Self {
-        Self { db, service }
+        let (queue, waiting) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_waiting(db.clone(), waiting));
+        Self { db, service, queue }
     }
 
     pub fn service(&self) -> &'static str {
         self.service
     }
 
-    /// Appends one record, durably.
+    /// Appends one record; returns once it is durable.
     pub async fn append(&self, entry: &AuditEntry) -> Result<String, sqlx::Error> {
-        let id = uuid::Uuid::now_v7().to_string();
-        let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
-        let mut tx = self.db.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO audit_log (id, trace_id, span_id, service, operation, action, processing_activity,
-                 principal_kind, principal_id, status_code, start_time, end_time)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&id)
-        .bind(&entry.trace_id)
-        .bind(&entry.span_id)
-        .bind(&entry.service)
-        .bind(&entry.operation)
-        .bind(entry.action.as_str())
-        .bind(&entry.processing_activity)
-        .bind(&entry.principal_kind)
-        .bind(&entry.principal_id)
-        .bind(i64::from(entry.status_code))
-        .bind(time(&entry.start_time))
-        .bind(time(&entry.end_time))
-        .execute(tx.conn())
-        .await?;
-        for chunk in entry.data_subject_ids.chunks(SUBJECTS_PER_STATEMENT) {
-            let mut sql = Sql::new("INSERT INTO audit_subjects (record_id, data_subject_id) VALUES ");
-            for (i, subject) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(").bind(&id).push(", ").bind(subject).push(")");
-            }
-            sql.query().execute(tx.conn()).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+        let (written, answer) = oneshot::channel();
+        let closed = || sqlx::Error::Protocol("the audit log's writer has stopped".into());
+        self.queue.send(Pending { entry: entry.clone(), written }).await.map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?.map_err(sqlx::Error::Protocol)
     }
 
     /// Records matching `query`, newest first, at most `limit`.
@@ -230,6 +219,57 @@ impl AuditLog {
         }
         Ok(records)
     }
+}
+
+/// The log's writer: takes what waits, writes it in one transaction,
+/// answers everyone; until every sender is gone.
+async fn write_waiting(db: Db, mut waiting: mpsc::Receiver<Pending>) {
+    while let Some(first) = waiting.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match waiting.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let ids: Vec<String> = batch.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
+        let entries: Vec<&AuditEntry> = batch.iter().map(|p| &p.entry).collect();
+        let outcome = write_batch(&db, &ids, &entries).await.map_err(|e| e.to_string());
+        for (pending, id) in batch.into_iter().zip(ids) {
+            let _ = pending.written.send(outcome.clone().map(|()| id));
+        }
+    }
+}
+
+async fn write_batch(db: &Db, ids: &[String], entries: &[&AuditEntry]) -> Result<(), sqlx::Error> {
+    let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut tx = db.begin_write().await?;
+    let records: Vec<(&String, &&AuditEntry)> = ids.iter().zip(entries).collect();
+    for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO audit_log (id, trace_id, span_id, service, operation, action, processing_activity,
+                 principal_kind, principal_id, status_code, start_time, end_time) VALUES ",
+        );
+        for (i, (id, e)) in chunk.iter().enumerate() {
+            sql.push(if i > 0 { ", (" } else { "(" });
+            sql.bind(id.as_str()).push(", ").bind(&e.trace_id).push(", ").bind(&e.span_id).push(", ");
+            sql.bind(&e.service).push(", ").bind(&e.operation).push(", ").bind(e.action.as_str()).push(", ");
+            sql.bind(&e.processing_activity).push(", ").bind(&e.principal_kind).push(", ").bind(&e.principal_id).push(", ");
+            sql.bind(i64::from(e.status_code)).push(", ").bind(time(&e.start_time)).push(", ").bind(time(&e.end_time)).push(")");
+        }
+        sql.query().execute(tx.conn()).await?;
+    }
+    let subjects: Vec<(&String, &String)> =
+        records.iter().flat_map(|(id, e)| e.data_subject_ids.iter().map(move |s| (*id, s))).collect();
+    for chunk in subjects.chunks(SUBJECTS_PER_STATEMENT) {
+        let mut sql = Sql::new("INSERT INTO audit_subjects (record_id, data_subject_id) VALUES ");
+        for (i, (id, subject)) in chunk.iter().enumerate() {
+            sql.push(if i > 0 { ", (" } else { "(" });
+            sql.bind(id.as_str()).push(", ").bind(subject.as_str()).push(")");
+        }
+        sql.query().execute(tx.conn()).await?;
+    }
+    tx.commit().await
 }
 
 /// The gRPC face of a service's log.
@@ -326,11 +366,26 @@ mod tests {
             let all = log.list(&AuditQuery::default(), 10).await.unwrap();
             assert_eq!(all[0].data_subject_ids.len(), 450);
 
+            // Concurrent records are written together, each one whole.
+            let appends: Vec<_> = (0..100)
+                .map(|i| {
+                    let log = log.clone();
+                    tokio::spawn(async move { log.append(&entry(&[&format!("p-{i}")], "2026-04-10T10:00:00Z")).await })
+                })
+                .collect();
+            for append in appends {
+                append.await.unwrap().unwrap();
+            }
+            let april = AuditQuery { from: Some("2026-04-01".parse().unwrap()), ..Default::default() };
+            let records = log.list(&april, 1000).await.unwrap();
+            assert_eq!(records.len(), 100);
+            assert!(records.iter().all(|r| r.data_subject_ids.len() == 1 && r.data_subject_ids[0].starts_with("p-")));
+
             let mut conn = db.pool().acquire().await.unwrap();
             assert!(sqlx::query("UPDATE audit_log SET principal_id = 'x'").execute(&mut *conn).await.is_err());
             assert!(sqlx::query("DELETE FROM audit_subjects").execute(&mut *conn).await.is_err());
             assert!(sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await.is_err());
-            assert_eq!(log.list(&AuditQuery::default(), 10).await.unwrap().len(), 3);
+            assert_eq!(log.list(&AuditQuery::default(), 1000).await.unwrap().len(), 103);
         }
     }
 }
