@@ -125,10 +125,10 @@ call_timeout_ms = 300000
     partnership_suite::demo::load(&plan, &mut clients).await?;
     let mut reporting = connect::reporting(&url(4))?;
     for _ in 0..3 {
-        let request = partnership_proto::reporting::GetReportRequest { year: 2024, quarter: 4, scope: None, strict: false };
+        let request = partnership_proto::reporting::GetReportRequest { year: 2024, quarter: 4, scope: partnership_e2e::partnership(), strict: false };
         reporting.get_report(request).await?;
     }
-    let candidates = writes::candidates(&url(0), 800_000_000, 1000).await?;
+    let candidates = writes::candidates(&url(0), 4_500_000, 1000).await?;
     let written = writes::registrations(&url(0), &candidates, "memory", 64, Duration::from_secs(3)).await?;
     println!(
         "load at scale {scale}: {} registrations, {} contracts loaded, 3 reports, {} writes from 64 clients, in {:.1} s",

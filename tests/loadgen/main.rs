@@ -69,8 +69,11 @@ async fn main() -> anyhow::Result<()> {
                 .split(',')
                 .map(|c| c.trim().parse().context("--clients: numbers separated by commas"))
                 .collect::<anyhow::Result<_>>()?;
-            // A number range of its own per run, so runs never collide.
-            let first = 900_000_000 + (std::process::id() % 1000) * 100_000;
+            // A number range of its own per run, so runs never collide,
+            // above the demo data's (scale 1000 uses up to ~1,000,000) and
+            // below the end of the synthetic BSN range (4,999,999).
+            anyhow::ensure!(count <= 2000, "--candidates: at most 2000");
+            let first = 4_000_000 + (std::process::id() % 400) * 2000;
             let candidates = writes::candidates(&intake, first, count).await?;
             let bare = writes::bare_server().await?;
             println!("{}", writes::table_header());

@@ -106,7 +106,8 @@ pub async fn bare_server() -> anyhow::Result<String> {
 }
 
 /// Candidates to register, made through intake's bulk import (BSN numbers
-/// `first..first + count`); returns their ids.
+/// `first..first + count`, synthetic numbers, which end below 5,000,000);
+/// returns their ids.
 pub async fn candidates(intake_url: &str, first: u32, count: u32) -> anyhow::Result<Vec<String>> {
     let mut intake = connect::intake(intake_url)?;
     let numbers: Vec<u32> = (first..first + count).collect();
