@@ -301,11 +301,10 @@ impl pb::audit_log_service_server::AuditLogService for AuditApi {
         let limit = v.check(fields::page_size(req.page_size, DEFAULT_PAGE_SIZE));
         let from = v.check(crate::dates::optional("from", req.from.as_ref()));
         let to = v.check(crate::dates::optional("to", req.to.as_ref()));
-        if let (Some(Some(from)), Some(Some(to))) = (from, to) {
-            if to < from {
+        if let (Some(Some(from)), Some(Some(to))) = (from, to)
+            && to < from {
                 v.add("to", "is before `from`");
             }
-        }
         v.finish()?;
         let (Some(limit), Some(from), Some(to)) = (limit, from, to) else { unreachable!("checked by finish") };
         let query = AuditQuery {

@@ -45,13 +45,11 @@ pub fn load_from<T: DeserializeOwned>(
 
 fn env_value(raw: &str) -> Value {
     // A list is written as in TOML: `["a", "b"]`.
-    if raw.trim_start().starts_with('[') {
-        if let Ok(mut parsed) = format!("v = {raw}").parse::<Table>() {
-            if let Some(list @ Value::Array(_)) = parsed.remove("v") {
+    if raw.trim_start().starts_with('[')
+        && let Ok(mut parsed) = format!("v = {raw}").parse::<Table>()
+            && let Some(list @ Value::Array(_)) = parsed.remove("v") {
                 return list;
             }
-        }
-    }
     if let Ok(b) = raw.parse::<bool>() {
         return Value::Boolean(b);
     }
@@ -94,17 +92,15 @@ fn redact(value: &mut Value) {
     match value {
         Value::Table(table) => {
             for (key, inner) in table.iter_mut() {
-                if key.contains("url") {
-                    if let Value::String(url) = inner {
+                if key.contains("url")
+                    && let Value::String(url) = inner {
                         *url = redact_url(url);
                     }
-                }
                 // Bearer tokens are credentials; public keys are not.
-                if key.contains("token") {
-                    if let Value::String(token) = inner {
+                if key.contains("token")
+                    && let Value::String(token) = inner {
                         *token = "***".into();
                     }
-                }
                 redact(inner);
             }
         }

@@ -45,31 +45,27 @@ pub struct TelemetryGuard {
 impl TelemetryGuard {
     /// Exports the spans ended so far (tests, and before a planned stop).
     pub fn flush(&self) {
-        if let Some(provider) = &self.provider {
-            if let Err(err) = provider.force_flush() {
+        if let Some(provider) = &self.provider
+            && let Err(err) = provider.force_flush() {
                 tracing::warn!(%err, "flushing traces failed");
             }
-        }
-        if let Some(meters) = &self.meters {
-            if let Err(err) = meters.force_flush() {
+        if let Some(meters) = &self.meters
+            && let Err(err) = meters.force_flush() {
                 tracing::warn!(%err, "flushing metrics failed");
             }
-        }
     }
 }
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        if let Some(provider) = self.provider.take() {
-            if let Err(err) = provider.shutdown() {
+        if let Some(provider) = self.provider.take()
+            && let Err(err) = provider.shutdown() {
                 eprintln!("flushing traces failed: {err}");
             }
-        }
-        if let Some(meters) = self.meters.take() {
-            if let Err(err) = meters.shutdown() {
+        if let Some(meters) = self.meters.take()
+            && let Err(err) = meters.shutdown() {
                 eprintln!("flushing metrics failed: {err}");
             }
-        }
     }
 }
 

@@ -33,12 +33,15 @@ const JURISDICTION_TTL: Duration = Duration::from_secs(600);
 
 type Resolve = Arc<dyn Fn(String) -> BoxFuture<'static, Result<Vec<String>, ServiceError>> + Send + Sync>;
 
+/// A municipality's code → (when it was asked, the codes it may see).
+type Cache = Arc<Mutex<HashMap<String, (Instant, Arc<Vec<String>>)>>>;
+
 /// The municipality codes each municipality may see, from whoever owns the
 /// merger history (intake), cached.
 #[derive(Clone)]
 pub struct Jurisdictions {
     resolve: Resolve,
-    cache: Arc<Mutex<HashMap<String, (Instant, Arc<Vec<String>>)>>>,
+    cache: Cache,
 }
 
 impl Jurisdictions {
@@ -63,13 +66,11 @@ impl Jurisdictions {
 
     /// The codes `code` may see.
     pub async fn of(&self, code: &str) -> Result<Arc<Vec<String>>, ServiceError> {
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((at, codes)) = cache.get(code) {
-                if at.elapsed() < JURISDICTION_TTL {
+        if let Ok(cache) = self.cache.lock()
+            && let Some((at, codes)) = cache.get(code)
+                && at.elapsed() < JURISDICTION_TTL {
                     return Ok(codes.clone());
                 }
-            }
-        }
         let codes = Arc::new((self.resolve)(code.to_owned()).await?);
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(code.to_owned(), (Instant::now(), codes.clone()));
