@@ -4,7 +4,6 @@
 //! a channel that presents the bearer token set with [`use_token`] (the
 //! administrator's of the suite under test) on every call.
 
-use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use partnership_proto::reporting::reporting_service_client::ReportingServiceClient;
 use tonic_health::pb::health_client::HealthClient;
@@ -36,10 +35,6 @@ pub fn intake(url: &str) -> anyhow::Result<IntakeServiceClient<Transport>> {
     Ok(IntakeServiceClient::new(connect(url)?).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE))
 }
 
-pub fn employment(url: &str) -> anyhow::Result<EmploymentServiceClient<Transport>> {
-    Ok(EmploymentServiceClient::new(connect(url)?).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE))
-}
-
 pub fn reporting(url: &str) -> anyhow::Result<ReportingServiceClient<Transport>> {
     Ok(ReportingServiceClient::new(connect(url)?).max_decoding_message_size(MAX_MESSAGE))
 }
@@ -50,12 +45,6 @@ pub fn health(url: &str) -> anyhow::Result<HealthClient<Transport>> {
 
 /// The demo loader's clients, made here like every other.
 pub fn demo_clients(intake: &str, employment: &str, beschut: &str, finance: &str) -> anyhow::Result<partnership_suite::demo::Clients> {
-    use partnership_proto::beschut::beschut_service_client::BeschutServiceClient;
-    use partnership_proto::finance::finance_service_client::FinanceServiceClient;
-    Ok(partnership_suite::demo::Clients {
-        intake: self::intake(intake)?,
-        employment: self::employment(employment)?,
-        beschut: BeschutServiceClient::new(connect(beschut)?),
-        finance: FinanceServiceClient::new(connect(finance)?),
-    })
+    let token = TOKEN.read().map(|t| t.clone()).unwrap_or_default();
+    partnership_suite::demo::Clients::connect(intake, employment, beschut, finance, &token)
 }

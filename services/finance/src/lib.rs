@@ -35,7 +35,6 @@ use anyhow::Context;
 use partnership_platform::audit::AuditLog;
 use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
-use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use partnership_platform::{CancellationToken, Db, ServiceError};
 use partnership_proto::finance::finance_service_server::{FinanceServiceServer, SERVICE_NAME};
 use serde::{Deserialize, Serialize};
@@ -136,7 +135,7 @@ pub async fn serve(
     let deadline = Duration::from_millis(config.peer_deadline_ms.max(1));
     let peer_token = auth.peer_token()?;
     let peers = GrpcPeers::new(&config.intake_url, &config.employment_url, peer_token, deadline).context("finance's peers")?;
-    let intake = IntakeServiceClient::new(partnership_platform::peer::channel(&config.intake_url, peer_token)?);
+    let intake = peers.intake();
     let url =
         config.database_url.clone().unwrap_or_else(|| partnership_platform::store::sqlite_url(data_dir, "finance"));
     let finance = Finance::open(&url, reference, Arc::new(peers)).await?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use partnership_platform::{ServiceError, dates, telemetry};
+use partnership_platform::{ServiceError, dates};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
@@ -20,8 +20,7 @@ use partnership_proto::intake as ipb;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use rust_decimal::Decimal;
 use tokio::sync::RwLock;
-use partnership_platform::peer::PeerChannel;
-use tonic::transport::Endpoint;
+use partnership_platform::peer::{self, PeerChannel};
 
 use crate::domain::lks::ContractFacts;
 use crate::domain::money::parse_decimal;
@@ -78,25 +77,22 @@ impl GrpcPeers {
     /// Clients for the peers at these URLs. Connections are made on first
     /// use, so finance starts whether or not its peers are up yet.
     pub fn new(intake_url: &str, employment_url: &str, peer_token: &str, deadline: Duration) -> anyhow::Result<Self> {
-        let bearer = partnership_platform::auth::Bearer::new(peer_token)?;
-        let channel = |url: &str| -> anyhow::Result<PeerChannel> {
-            let channel = Endpoint::from_shared(url.to_owned())?.connect_timeout(deadline).timeout(deadline).tcp_nodelay(true).connect_lazy();
-            Ok(PeerChannel::new(channel, bearer.clone()))
-        };
         Ok(Self {
-            intake: IntakeServiceClient::new(channel(intake_url)?),
-            employment: EmploymentServiceClient::new(channel(employment_url)?),
+            intake: IntakeServiceClient::new(peer::channel(intake_url, peer_token)?),
+            employment: EmploymentServiceClient::new(peer::channel(employment_url, peer_token)?),
             deadline,
             directory: RwLock::new(None),
         })
     }
 
+    /// Intake, as finance calls it (for the jurisdictions of the auth layer too).
+    pub fn intake(&self) -> IntakeServiceClient<PeerChannel> {
+        self.intake.clone()
+    }
+
     /// A request with the deadline and the current trace context.
     fn request<T>(&self, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        request.set_timeout(self.deadline);
-        telemetry::inject_context(&mut request);
-        request
+        peer::request(message, self.deadline)
     }
 
     async fn fetch_directory(&self) -> Result<Directory, ServiceError> {

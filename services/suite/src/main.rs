@@ -126,7 +126,7 @@ async fn run(config: SuiteConfig, services: &[Service]) -> anyhow::Result<()> {
         tracing::info!("reports for people: http://{web}/ (log in once with /login?token=…)");
     }
     if suite.credentials().dev_issuer().is_some() {
-        let dir = partnership_platform::auth::dev::credentials_dir(&suite_data_dir(&suite));
+        let dir = partnership_platform::auth::dev::credentials_dir(suite.data_dir());
         let intake = suite.addr(Service::Intake).map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:50051".into());
         tracing::info!(
             "no auth.verify_key configured: using the local dev credentials in {dir}/ (signing.key, and a token per caller:\n  \
@@ -181,10 +181,6 @@ async fn report(config: &SuiteConfig, year: i32, quarter: u32, scope: &str, out:
     Ok(())
 }
 
-fn suite_data_dir(suite: &partnership_suite::RunningSuite) -> PathBuf {
-    suite.data_dir().to_owned()
-}
-
 /// The token the CLI's own calls carry: `$PARTNERSHIP_TOKEN`, or the dev
 /// administrator's.
 fn administrator_token(config: &SuiteConfig) -> anyhow::Result<String> {
@@ -219,12 +215,7 @@ fn credentials(config: &SuiteConfig, kind: &str, municipality: Option<String>, s
 fn new_key(config: &SuiteConfig, file: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(!file.exists(), "{} exists; not overwriting a signing key", file.display());
     let issuer = partnership_platform::auth::Issuer::generate(config.auth.issuer.clone())?;
-    std::fs::write(file, issuer.encoded_seed())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
-    }
+    partnership_platform::auth::dev::write_private(file, &issuer.encoded_seed())?;
     eprintln!("signing key written to {} (keep it away from the services)", file.display());
     println!("{}", issuer.encoded_verify_key());
     Ok(())

@@ -75,7 +75,7 @@ fn load_issuer(file: &Path, config: &AuthConfig) -> anyhow::Result<Issuer> {
 
 /// Writes a file only its owner reads, whole: readers see the old content
 /// or the new, never half of it.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut draft = path.as_os_str().to_owned();
     draft.push(format!(".{}.draft", std::process::id()));
     let draft = PathBuf::from(draft);
