@@ -525,6 +525,15 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
     let after_end = employment.get_beschut_figures(beschut("2024-07-15")).await.unwrap().into_inner();
     assert_eq!((after_end.persons, after_end.fte.unwrap().value.as_str()), (1, "0.645161"), "20 hours is 20/31 fte");
 
+    // The beschut service asks about the persons it knows, and learns of nobody else.
+    let ids = candidate_ids(&mut intake, 1, 3).await;
+    let ask = |candidate_ids: Vec<String>| pb::ListBeschutEmployeesRequest { on: date("2024-05-31"), municipality_codes: vec![], candidate_ids };
+    let everyone = employment.list_beschut_employees(ask(vec![])).await.unwrap().into_inner().employees;
+    assert_eq!(everyone.len(), 3);
+    let asked = employment.list_beschut_employees(ask(vec![ids[2].clone(), "unknown".into()])).await.unwrap().into_inner().employees;
+    assert_eq!(asked.iter().map(|e| e.candidate_id.as_str()).collect::<Vec<_>>(), [ids[2].as_str()]);
+    assert_eq!(asked[0].step, pb::WerkladderStep::ZelfstandigWerkenOpLocatie as i32, "M-3's step on the day");
+
     // What finance reads for LKS: PW contracts of a municipality in a quarter, with measurements.
     let listed = employment
         .list_contracts(pb::ListContractsRequest {
@@ -572,4 +581,64 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
         .into_inner();
     let count = |k: pb::ActivityKind| activities.counts.iter().find(|c| c.kind == k as i32).unwrap().count;
     assert_eq!((count(pb::ActivityKind::Arbeidsonderzoek), count(pb::ActivityKind::Jobcoaching), count(pb::ActivityKind::TrainingMaatwerk)), (2, 1, 0));
+}
+
+/// What finance reads for its LKS figures: PW contracts grouped by their
+/// LKS facts, dates cut to the period, no person or contract id; measured
+/// contracts carry their measurements; bad requests name the field.
+#[tokio::test]
+async fn lks_contract_groups_count_contracts_with_the_same_facts_in_the_period() {
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 8, "GM0828").await;
+    let regulier = pw(pb::Doelgroep::NieuwRegulier, pb::Uitstroomprofiel::NietBekend);
+    let mut elsewhere = contract("G-6", 6, pb::ContractKind::Pw, "2023-06-01", None, "36", regulier);
+    elsewhere.pw.as_mut().unwrap().paying_municipality_code = "GM1721".into();
+    let contracts = vec![
+        // G-1..G-3 differ only outside Q1 2024: one group of three.
+        contract("G-1", 1, pb::ContractKind::Pw, "2023-06-01", None, "36", regulier),
+        contract("G-2", 2, pb::ContractKind::Pw, "2022-01-01", None, "36", regulier),
+        contract("G-3", 3, pb::ContractKind::Pw, "2023-11-01", Some("2024-12-31"), "36", regulier),
+        contract("G-4", 4, pb::ContractKind::Pw, "2024-02-10", None, "36", regulier),
+        contract("G-5", 5, pb::ContractKind::Pw, "2023-06-01", None, "36", regulier),
+        elsewhere,
+        contract("G-7", 7, pb::ContractKind::Pw, "2022-01-01", Some("2023-12-31"), "36", regulier),
+        contract("W-8", 8, pb::ContractKind::Wsw, "2022-01-01", None, "36", None),
+    ];
+    suite.hr().await.push(&contracts, 10).await;
+    let mut employment = suite.employment().await;
+    let change = pb::development_event::Change::LoonwaardePercent(decimal("55").unwrap());
+    let event = pb::DevelopmentEvent { hr_contract_id: "G-5".into(), effective_date: date("2024-03-01"), change: Some(change) };
+    employment.record_development(pb::RecordDevelopmentRequest { request_id: "m-5".into(), event: Some(event) }).await.unwrap();
+
+    let ask = |codes: &[&str], p: Option<pb::Period>| pb::GetLksContractGroupsRequest {
+        municipality_codes: codes.iter().map(|c| c.to_string()).collect(),
+        period: p,
+    };
+    let groups = employment
+        .get_lks_contract_groups(ask(&["GM0828"], period("2024-01-01", "2024-03-31")))
+        .await
+        .unwrap()
+        .into_inner()
+        .groups;
+    let seen: Vec<(&str, &str, i64, usize)> = groups
+        .iter()
+        .map(|g| {
+            let first = g.first_day.as_ref().unwrap();
+            let day = |d: &partnership_proto::google::r#type::Date| if d.month == 2 { "02-10" } else { "01-01" };
+            assert_eq!(g.paying_municipality_code, "GM0828");
+            assert_eq!(g.last_day, date("2024-03-31"), "cut to the period's end");
+            assert_eq!(g.hours_per_week.as_ref().unwrap().value, "36");
+            (day(first), g.loonwaarde_measurements.first().map_or("", |m| m.measured_percent.as_ref().unwrap().value.as_str()), g.contracts, g.loonwaarde_measurements.len())
+        })
+        .collect();
+    let mut seen = seen;
+    seen.sort();
+    assert_eq!(seen, [("01-01", "", 3, 0), ("01-01", "55", 1, 1), ("02-10", "", 1, 0)]);
+
+    let empty = employment.get_lks_contract_groups(ask(&[], period("2024-01-01", "2024-03-31"))).await.unwrap_err();
+    assert_eq!(empty.code(), tonic::Code::InvalidArgument);
+    assert_eq!(bad_fields(&empty), ["municipality_codes"]);
+    let backwards = employment.get_lks_contract_groups(ask(&["GM0828"], period("2024-03-31", "2024-01-01"))).await.unwrap_err();
+    assert_eq!(bad_fields(&backwards), ["period.last_day"]);
 }

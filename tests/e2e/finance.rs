@@ -385,3 +385,65 @@ async fn without_employment_lks_figures_say_so_and_no_invoice_is_issued() {
     let invoices = controller.finance.list_invoices(fpb::ListInvoicesRequest::default()).await.unwrap().into_inner();
     assert!(invoices.invoices.is_empty(), "an invoice without its LKS is not issued");
 }
+
+/// The year's LKS figures come from contracts grouped by their LKS facts in
+/// employment; a quarter's statement is computed contract by contract.
+/// Over generated contracts — many sharing facts, some starting or ending
+/// in the year, some measured again — the two agree to the cent.
+#[tokio::test]
+async fn lks_figures_from_grouped_contracts_equal_the_contract_statements() {
+    let suite = spawn_suite().await;
+    let mut controller = suite.controller().await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 80, "GM0828").await;
+    let mut rng = Rng::new(2021);
+    let mut contracts = Vec::new();
+    let mut running_in_2021 = 0;
+    for n in 1..=80u32 {
+        let start = rng.pick(&["2019-05-01", "2020-01-01", "2020-01-01", "2021-02-15", "2021-07-01", "2021-11-30"]);
+        let end = rng.pick(&[None, None, Some("2020-12-31"), Some("2021-03-31"), Some("2021-09-14"), Some("2022-06-30")]);
+        let end = end.filter(|e| *e >= start);
+        let hours = rng.pick(&["36", "36", "24", "18.5"]);
+        let loonwaarde = rng.pick(&["40", "40", "65", "90"]);
+        contracts.push(pw_contract(&format!("G-{n}"), n, start, end, hours, rng.below(3) == 0, loonwaarde));
+        if end.is_none_or(|e| e >= "2021-01-01") {
+            running_in_2021 += 1;
+        }
+    }
+    let pushed = suite.hr().await.push(&contracts, 100).await;
+    assert_eq!(pushed[0].created, 80, "{:?}", pushed[0].results);
+    let mut employment = suite.employment().await;
+    for (n, (when, percent)) in [(3, ("2021-05-01", "55")), (7, ("2020-06-01", "70")), (11, ("2021-12-01", "30"))] {
+        let change = epb::development_event::Change::LoonwaardePercent(decimal(percent).unwrap());
+        let event = epb::DevelopmentEvent { hr_contract_id: format!("G-{n}"), effective_date: date(when), change: Some(change) };
+        let recorded = employment
+            .record_development(epb::RecordDevelopmentRequest { request_id: format!("m-{n}"), event: Some(event) })
+            .await;
+        // A measurement before a contract's start is refused; the others count.
+        if let Err(status) = recorded {
+            assert_eq!(bad_fields(&status), ["event.effective_date"], "{status:?}");
+        }
+    }
+
+    let mut by_statements = 0;
+    for quarter in 1..=4 {
+        let statement = controller
+            .finance
+            .compute_lks(fpb::ComputeLksRequest { municipality_code: "GM0828".into(), year: 2021, quarter })
+            .await
+            .expect("statement")
+            .into_inner();
+        by_statements += cents(&statement.total);
+    }
+    let figures = controller
+        .finance
+        .get_finance_figures(fpb::GetFinanceFiguresRequest { scope: municipality("GM0828"), year: 2021, through_quarter: 4 })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(figures.unavailable.is_empty(), "{:?}", figures.unavailable);
+    assert!(by_statements > 0);
+    assert_eq!(cents(&figures.lks_total), by_statements);
+    assert_eq!(figures.lks.len(), 1);
+    assert_eq!(figures.lks[0].contracts, running_in_2021);
+}

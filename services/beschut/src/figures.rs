@@ -11,6 +11,9 @@ use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
 use crate::domain::taakstelling::For;
 use crate::store::{self, Filter};
 
+/// The most candidates named in one request for beschut employees.
+const CANDIDATES_PER_ASK: usize = 5_000;
+
 impl Beschut {
     /// The municipality codes of a scope, from intake (for the whole
     /// partnership: every code, merged municipalities included).
@@ -26,10 +29,23 @@ impl Beschut {
             (store::indicated_on(&mut conn, &codes, on).await?, store::placed_on(&mut conn, &codes, on).await?)
         };
         let on_proto = Some(partnership_platform::dates::to_proto(on));
+        // Only the persons with an indication in scope can count as
+        // working; for a municipality or an area they are few, and asking
+        // for them alone keeps employment from handing out (and logging)
+        // every beschut employee of the partnership. For the partnership,
+        // or a scope with more than a list's worth, everyone is asked for.
+        let candidate_ids = if partnership || indicated.len() > CANDIDATES_PER_ASK {
+            Vec::new()
+        } else {
+            indicated.clone()
+        };
         let employees = self
             .employment
             .clone()
-            .list_beschut_employees(peer::request(epb::ListBeschutEmployeesRequest { on: on_proto.clone(), municipality_codes: Vec::new() }, peer::DEFAULT_DEADLINE))
+            .list_beschut_employees(peer::request(
+                epb::ListBeschutEmployeesRequest { on: on_proto.clone(), municipality_codes: Vec::new(), candidate_ids },
+                peer::DEFAULT_DEADLINE,
+            ))
             .await
             .map_err(|s| unavailable(&s))?
             .into_inner()

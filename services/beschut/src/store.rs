@@ -180,7 +180,7 @@ pub async fn indicated_on(conn: &mut AnyConnection, codes: &[String], on: NaiveD
         .bind(on)
         .push(") AND (end_kind IS NULL OR end_date IS NULL OR end_date > ")
         .bind(on)
-        .push(") ORDER BY id");
+        .push(")");
     sql.query().fetch_all(conn).await?.iter().map(|row| Ok(row.try_get("candidate_id")?)).collect()
 }
 

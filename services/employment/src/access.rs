@@ -4,7 +4,10 @@
 //! administrator records development and activities; peers read what
 //! their figures need.
 
-use partnership_platform::auth::policy::{HR, IBN, PEERS, Policy, RESIDENTS, RESIDENTS_AND_PEERS, changes, figures, reads};
+use partnership_platform::audit::Action;
+use partnership_platform::auth::policy::{
+    HR, IBN, PEERS, Policy, RESIDENTS, RESIDENTS_AND_PEERS, changes, figures, reads, restricted,
+};
 use partnership_proto::employment::employment_service_server::SERVICE_NAME;
 
 /// Administering the employment IBN offers (dienstverbanden, detacheringen).
@@ -31,5 +34,8 @@ pub const POLICY: Policy = Policy {
         figures("GetBeschutFigures"),
         figures("GetActivityFigures"),
         reads("ListBeschutEmployees", PEERS, BESCHUT),
+        // Grouped, without persons, but a group of one is one contract's
+        // facts: for the suite's own services only.
+        restricted("GetLksContractGroups", PEERS, Action::Read),
     ],
 };

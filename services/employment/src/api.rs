@@ -126,16 +126,20 @@ fn contract_input(c: &Contract) -> pb::ContractInput {
     }
 }
 
-fn classification_to_proto(p: &PwClassification, c: &Contract) -> pb::PwClassification {
-    let loonwaarde = match p.loonwaarde {
+fn loonwaarde_to_proto(loonwaarde: Loonwaarde) -> pb::Loonwaarde {
+    let value = match loonwaarde {
         Loonwaarde::Forfaitair => pb::loonwaarde::Value::Forfaitair(true),
         Loonwaarde::Measured(percent) => pb::loonwaarde::Value::MeasuredPercent(decimals::to_proto(percent)),
     };
+    pb::Loonwaarde { value: Some(value) }
+}
+
+fn classification_to_proto(p: &PwClassification, c: &Contract) -> pb::PwClassification {
     pb::PwClassification {
         soort_plaatsing: soort_to(p.soort_plaatsing),
         doelgroep: doelgroep_to(p.doelgroep),
         uitstroomprofiel: profiel_to(p.uitstroomprofiel),
-        loonwaarde: Some(pb::Loonwaarde { value: Some(loonwaarde) }),
+        loonwaarde: Some(loonwaarde_to_proto(p.loonwaarde)),
         werkladder_step: step_to(p.werkladder_step),
         paying_municipality_code: c.municipality_code.clone().unwrap_or_default(),
     }
@@ -519,9 +523,42 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         let caller = Caller::of(&request)?;
         let req = request.into_inner();
         let on = dates::required("on", req.on.as_ref())?;
-        let employees = self.employment.beschut_employees(codes(&req.municipality_codes), on).await?;
+        let candidates = (!req.candidate_ids.is_empty()).then_some(req.candidate_ids.as_slice());
+        let employees = self.employment.beschut_employees(codes(&req.municipality_codes), candidates, on).await?;
         caller.touched_all(employees.iter().map(|e| e.candidate_id.as_str()));
         Ok(Response::new(pb::ListBeschutEmployeesResponse { employees: employees.iter().map(employee_to_proto).collect() }))
+    }
+
+    async fn get_lks_contract_groups(
+        &self,
+        request: Request<pb::GetLksContractGroupsRequest>,
+    ) -> ApiResult<pb::LksContractGroups> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        if req.municipality_codes.is_empty() {
+            v.add("municipality_codes", "at least one paying municipality is required");
+        }
+        let period = v.check(period("period", req.period.as_ref()));
+        v.finish()?;
+        let Some(period) = period else { unreachable!("checked by finish") };
+        let groups = self.employment.lks_groups(&req.municipality_codes, period).await?;
+        Ok(Response::new(pb::LksContractGroups {
+            period: period_to_proto(period),
+            groups: groups.iter().map(lks_group_to_proto).collect(),
+        }))
+    }
+}
+
+fn lks_group_to_proto(g: &crate::store::LksGroup) -> pb::LksContractGroup {
+    pb::LksContractGroup {
+        paying_municipality_code: g.paying_municipality_code.clone(),
+        first_day: Some(dates::to_proto(g.first_day)),
+        last_day: Some(dates::to_proto(g.last_day)),
+        hours_per_week: Some(decimals::to_proto(g.hours_per_week)),
+        doelgroep: doelgroep_to(g.doelgroep),
+        loonwaarde: Some(loonwaarde_to_proto(g.loonwaarde)),
+        loonwaarde_measurements: g.measurements.iter().map(measurement).collect(),
+        contracts: g.contracts as i64,
     }
 }
 

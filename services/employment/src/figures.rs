@@ -1,7 +1,7 @@
 //! The figures other services and reporting ask for: aggregates over this
 //! service's data for a scope (resolved by intake) and a date or period.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use partnership_platform::ServiceError;
@@ -12,7 +12,7 @@ use crate::domain::contract::{Contract, WerkladderStep};
 use crate::domain::figures::{self, Beschut, BeschutEmployee, Headcount, Period, Results, Started};
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
-use crate::store;
+use crate::store::{self, LksGroup};
 
 impl Employment {
     /// The municipality codes of a scope; `None` for the whole partnership
@@ -42,7 +42,7 @@ impl Employment {
         let codes = self.codes(scope).await?;
         let mut conn = self.db.pool().acquire().await?;
         let completions = store::completions(&mut conn, codes.as_deref(), period).await?;
-        Ok(figures::completed(&completions, period))
+        Ok(figures::completed(&completions))
     }
 
     pub async fn headcount_figures(&self, scope: &cpb::Scope, on: NaiveDate, period: Period) -> Result<Headcount, ServiceError> {
@@ -63,13 +63,19 @@ impl Employment {
 
     pub async fn beschut_figures(&self, scope: &cpb::Scope, on: NaiveDate) -> Result<Beschut, ServiceError> {
         let codes = self.codes(scope).await?;
-        let (contracts, steps) = self.beschut_contracts(codes, on).await?;
+        let (contracts, steps) = self.beschut_contracts(codes, None, on).await?;
         Ok(figures::beschut(&contracts, &steps, on))
     }
 
-    /// For the beschut service: who is employed beschut on the date.
-    pub async fn beschut_employees(&self, codes: Option<Vec<String>>, on: NaiveDate) -> Result<Vec<BeschutEmployee>, ServiceError> {
-        let (contracts, steps) = self.beschut_contracts(codes, on).await?;
+    /// For the beschut service: who is employed beschut on the date (of
+    /// these candidates only, if given).
+    pub async fn beschut_employees(
+        &self,
+        codes: Option<Vec<String>>,
+        candidates: Option<&[String]>,
+        on: NaiveDate,
+    ) -> Result<Vec<BeschutEmployee>, ServiceError> {
+        let (contracts, steps) = self.beschut_contracts(codes, candidates, on).await?;
         Ok(figures::beschut_employees(&contracts, &steps, on))
     }
 
@@ -77,18 +83,44 @@ impl Employment {
     async fn beschut_contracts(
         &self,
         codes: Option<Vec<String>>,
+        candidates: Option<&[String]>,
         on: NaiveDate,
     ) -> Result<(Vec<Contract>, HashMap<String, Vec<(NaiveDate, WerkladderStep)>>), ServiceError> {
         let mut conn = self.db.pool().acquire().await?;
-        let contracts = store::running_beschut_contracts(&mut conn, codes.as_deref(), on).await?;
-        let ids: Vec<String> = contracts.iter().map(|c| c.hr_contract_id.clone()).collect();
+        let contracts = store::running_beschut_contracts(&mut conn, codes.as_deref(), candidates, on).await?;
         let mut steps: HashMap<String, Vec<(NaiveDate, WerkladderStep)>> = HashMap::new();
-        for event in store::events_of_kind(&mut conn, "WERKLADDER_STEP", Some(&ids)).await? {
+        for event in store::events_of_running_beschut(&mut conn, "WERKLADDER_STEP", codes.as_deref(), candidates, on).await? {
             if let Some(step) = WerkladderStep::from_code(&event.value) {
                 steps.entry(event.hr_contract_id).or_default().push((event.effective_date, step));
             }
         }
         Ok((contracts, steps))
+    }
+
+    /// For the finance service's LKS: the PW contracts of `codes` running
+    /// in the period, grouped by the facts LKS is computed from (no person
+    /// leaves the service). The few contracts with measurements are grouped
+    /// here, with their measurements as part of the facts.
+    pub async fn lks_groups(&self, codes: &[String], period: Period) -> Result<Vec<LksGroup>, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let (mut groups, measured) = store::lks_groups(&mut conn, codes, period).await?;
+        let ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
+        let mut measurements: HashMap<String, Vec<(NaiveDate, rust_decimal::Decimal)>> = HashMap::new();
+        for event in store::events_of_kind(&mut conn, "LOONWAARDE", Some(&ids)).await? {
+            // As a listing reads them (see `contracts::measurements`).
+            if let Ok(percent) = event.value.parse() {
+                measurements.entry(event.hr_contract_id).or_default().push((event.effective_date, percent));
+            }
+        }
+        let mut counted: BTreeMap<LksGroup, u64> = BTreeMap::new();
+        for (id, mut group) in measured {
+            group.measurements = measurements.remove(&id).unwrap_or_default();
+            group.contracts = 0;
+            *counted.entry(group).or_default() += 1;
+        }
+        groups.extend(counted.into_iter().map(|(group, n)| LksGroup { contracts: n, ..group }));
+        groups.sort();
+        Ok(groups)
     }
 
     pub async fn activity_figures(&self, scope: &cpb::Scope, period: Period) -> Result<Vec<(String, u64)>, ServiceError> {

@@ -16,8 +16,10 @@ use crate::domain::contract::{
 use crate::domain::figures::{Completion, Period};
 use crate::domain::trajectory::TrajectoryResult;
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") },
+    Migration { version: 2, name: "figure indexes", sql: include_str!("../migrations/0002_figure_indexes.sql") },
+];
 
 type Result<T> = std::result::Result<T, ServiceError>;
 
@@ -41,6 +43,15 @@ fn required_code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) ->
     code(row, column, parse)?.ok_or_else(|| corrupt(column, "NULL"))
 }
 
+/// The `loonwaarde` column of a PW contract: `FORFAITAIR` or the percentage.
+fn loonwaarde(row: &AnyRow) -> Result<Loonwaarde> {
+    let text: String = row.try_get::<Option<String>, _>("loonwaarde")?.unwrap_or_default();
+    match text.as_str() {
+        "FORFAITAIR" => Ok(Loonwaarde::Forfaitair),
+        text => Ok(Loonwaarde::Measured(text.parse().map_err(|_| corrupt("loonwaarde", text))?)),
+    }
+}
+
 // --------------------------------------------------------------- contracts
 
 const CONTRACT_COLUMNS: &str = "c.hr_contract_id, c.candidate_id, c.kind, c.start_date, c.end_date, c.hours_per_week, \
@@ -52,15 +63,11 @@ fn contract(row: &AnyRow) -> Result<Contract> {
     let pw = match soort {
         None => None,
         Some(soort_plaatsing) => {
-            let loonwaarde: String = row.try_get::<Option<String>, _>("loonwaarde")?.unwrap_or_default();
             Some(PwClassification {
                 soort_plaatsing,
                 doelgroep: required_code(row, "doelgroep", Doelgroep::from_code)?,
                 uitstroomprofiel: required_code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
-                loonwaarde: match loonwaarde.as_str() {
-                    "FORFAITAIR" => Loonwaarde::Forfaitair,
-                    text => Loonwaarde::Measured(text.parse().map_err(|_| corrupt("loonwaarde", text))?),
-                },
+                loonwaarde: loonwaarde(row)?,
                 werkladder_step: required_code(row, "werkladder_step", WerkladderStep::from_code)?,
             })
         }
@@ -313,15 +320,11 @@ pub async fn started_pw_classifications(
         .await?
         .iter()
         .map(|row| {
-            let loonwaarde: String = row.try_get::<Option<String>, _>("loonwaarde")?.unwrap_or_default();
             let classification = PwClassification {
                 soort_plaatsing: required_code(row, "soort_plaatsing", SoortPlaatsing::from_code)?,
                 doelgroep: required_code(row, "doelgroep", Doelgroep::from_code)?,
                 uitstroomprofiel: required_code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
-                loonwaarde: match loonwaarde.as_str() {
-                    "FORFAITAIR" => Loonwaarde::Forfaitair,
-                    text => Loonwaarde::Measured(text.parse().map_err(|_| corrupt("loonwaarde", text))?),
-                },
+                loonwaarde: loonwaarde(row)?,
                 werkladder_step: required_code(row, "werkladder_step", WerkladderStep::from_code)?,
             };
             Ok((classification, row.try_get::<i64, _>("n")? as u64))
@@ -385,13 +388,136 @@ pub async fn pw_spells_changing(
         .collect()
 }
 
-/// Nieuw beschut PW contracts running on the day.
-pub async fn running_beschut_contracts(conn: &mut AnyConnection, codes: Option<&[String]>, on: NaiveDate) -> Result<Vec<Contract>> {
-    let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE c.kind = 'PW' AND c.doelgroep = "));
-    sql.bind(Doelgroep::NieuwBeschut.code());
-    running(&mut sql, "c", on, on);
-    in_scope(&mut sql, "c", codes);
-    sql.query().fetch_all(conn).await?.iter().map(contract).collect()
+/// PW contracts with the same LKS facts within a period: the paying
+/// municipality, the days they run in it (cut to the period), hours,
+/// doelgroep, the loonwaarde at the start and its later measurements.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LksGroup {
+    pub paying_municipality_code: String,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub hours_per_week: Decimal,
+    pub doelgroep: Doelgroep,
+    pub loonwaarde: Loonwaarde,
+    /// Oldest first; empty for contracts never measured since the start.
+    pub measurements: Vec<(NaiveDate, Decimal)>,
+    pub contracts: u64,
+}
+
+/// The PW contracts of `codes` running in `period` for LKS: those never
+/// measured since their start counted per group in SQL (the many), those
+/// with measurements one row each with their id (the few; the caller adds
+/// the measurements and groups them).
+pub async fn lks_groups(conn: &mut AnyConnection, codes: &[String], period: Period) -> Result<(Vec<LksGroup>, Vec<(String, LksGroup)>)> {
+    let select = |measured: bool| {
+        let mut sql = Sql::new(if measured { "SELECT c.hr_contract_id, " } else { "SELECT " });
+        sql.push("c.municipality_code, CASE WHEN c.start_date < ")
+            .bind(period.first)
+            .push(" THEN ")
+            .bind(period.first)
+            .push(" ELSE c.start_date END AS first_day, CASE WHEN c.end_date IS NULL OR c.end_date > ")
+            .bind(period.last)
+            .push(" THEN ")
+            .bind(period.last)
+            .push(" ELSE c.end_date END AS last_day, c.hours_per_week, c.doelgroep, c.loonwaarde")
+            .push(if measured { "" } else { ", COUNT(*) AS n" })
+            .push(" FROM contracts c WHERE c.kind = 'PW' AND c.soort_plaatsing IS NOT NULL");
+        running(&mut sql, "c", period.first, period.last);
+        in_scope(&mut sql, "c", Some(codes)).push(if measured { " AND EXISTS" } else { " AND NOT EXISTS" }).push(
+            " (SELECT 1 FROM development_events e WHERE e.hr_contract_id = c.hr_contract_id AND e.kind = 'LOONWAARDE')",
+        );
+        sql.push(if measured { " ORDER BY c.hr_contract_id" } else { " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6" });
+        sql
+    };
+    let group = |row: &AnyRow, contracts: u64| -> Result<LksGroup> {
+        Ok(LksGroup {
+            paying_municipality_code: row.try_get::<Option<String>, _>("municipality_code")?.unwrap_or_default(),
+            first_day: date(row, "first_day")?,
+            last_day: date(row, "last_day")?,
+            hours_per_week: decimal(row, "hours_per_week")?,
+            doelgroep: required_code(row, "doelgroep", Doelgroep::from_code)?,
+            loonwaarde: loonwaarde(row)?,
+            measurements: Vec::new(),
+            contracts,
+        })
+    };
+    let mut unmeasured = Vec::new();
+    for row in select(false).query().fetch_all(&mut *conn).await? {
+        let n: i64 = row.try_get("n")?;
+        unmeasured.push(group(&row, n as u64)?);
+    }
+    let mut measured = Vec::new();
+    for row in select(true).query().fetch_all(&mut *conn).await? {
+        measured.push((row.try_get("hr_contract_id")?, group(&row, 1)?));
+    }
+    Ok((unmeasured, measured))
+}
+
+/// `AND c` is a nieuw beschut PW contract running on the day, in scope.
+fn running_beschut<'a>(sql: &'a mut Sql, codes: Option<&[String]>, on: NaiveDate) -> &'a mut Sql {
+    sql.push(" AND c.kind = 'PW' AND c.doelgroep = ").bind(Doelgroep::NieuwBeschut.code());
+    running(sql, "c", on, on);
+    in_scope(sql, "c", codes)
+}
+
+/// The candidate lists to ask for: every chunk of `candidates`, or one
+/// pass over everybody.
+fn candidate_chunks(candidates: Option<&[String]>) -> Vec<Option<&[String]>> {
+    match candidates {
+        None => vec![None],
+        Some(ids) => ids.chunks(IN_LIST).map(Some).collect(),
+    }
+}
+
+/// Nieuw beschut PW contracts running on the day (of these candidates only,
+/// if given).
+pub async fn running_beschut_contracts(
+    conn: &mut AnyConnection,
+    codes: Option<&[String]>,
+    candidates: Option<&[String]>,
+    on: NaiveDate,
+) -> Result<Vec<Contract>> {
+    let mut contracts = Vec::new();
+    for chunk in candidate_chunks(candidates) {
+        let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE 1 = 1"));
+        running_beschut(&mut sql, codes, on);
+        if let Some(ids) = chunk {
+            sql.push(" AND c.candidate_id IN ").bind_list(ids);
+        }
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            contracts.push(contract(&row)?);
+        }
+    }
+    Ok(contracts)
+}
+
+/// The events of one kind of the contracts [`running_beschut_contracts`]
+/// gives, by date: a join instead of a list of every contract's id.
+pub async fn events_of_running_beschut(
+    conn: &mut AnyConnection,
+    kind: &str,
+    codes: Option<&[String]>,
+    candidates: Option<&[String]>,
+    on: NaiveDate,
+) -> Result<Vec<EventRow>> {
+    let mut events = Vec::new();
+    for chunk in candidate_chunks(candidates) {
+        let mut sql = Sql::new(
+            "SELECT e.id, e.hr_contract_id, e.effective_date, e.kind, e.value, e.recorded_at
+             FROM development_events e JOIN contracts c ON c.hr_contract_id = e.hr_contract_id WHERE e.kind = ",
+        );
+        sql.bind(kind);
+        running_beschut(&mut sql, codes, on);
+        if let Some(ids) = chunk {
+            sql.push(" AND c.candidate_id IN ").bind_list(ids);
+        }
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            let recorded_at: String = row.try_get("recorded_at")?;
+            events.push((event(&row)?, recorded_at));
+        }
+    }
+    events.sort_by(|(a, at), (b, bt)| (a.effective_date, at).cmp(&(b.effective_date, bt)));
+    Ok(events.into_iter().map(|(e, _)| e).collect())
 }
 
 // ------------------------------------------------------------ trajectories
@@ -494,21 +620,29 @@ pub async fn complete_trajectory(conn: &mut AnyConnection, id: &str, date: Naive
     Ok(done.rows_affected() == 1)
 }
 
-/// Completions in the period, for the figures.
+/// Trajectories completed in the period, counted by result and by the
+/// uitstroomprofiel of the contract that started them (the figures need
+/// counts, not trajectories).
 pub async fn completions(conn: &mut AnyConnection, codes: Option<&[String]>, period: Period) -> Result<Vec<Completion>> {
-    let filter = TrajectoryFilter {
-        municipality_codes: codes.map(<[String]>::to_vec),
-        completed_in: Some(period),
-        ..Default::default()
-    };
-    Ok(list_trajectories(conn, &filter, None)
+    let mut sql = Sql::new(
+        "SELECT t.result, c.uitstroomprofiel, COUNT(*) AS n
+         FROM trajectories t JOIN contracts c ON c.hr_contract_id = t.hr_contract_id
+         WHERE t.result IS NOT NULL AND t.completion_date >= ",
+    );
+    sql.bind(period.first).push(" AND t.completion_date <= ").bind(period.last);
+    in_scope(&mut sql, "c", codes).push(" GROUP BY t.result, c.uitstroomprofiel");
+    sql.query()
+        .fetch_all(conn)
         .await?
-        .into_iter()
-        .filter_map(|t| {
-            let (date, result) = t.completion?;
-            Some(Completion { date, result, uitstroomprofiel_at_start: t.contract.pw.map(|p| p.uitstroomprofiel) })
+        .iter()
+        .map(|row| {
+            Ok(Completion {
+                result: required_code(row, "result", TrajectoryResult::from_code)?,
+                uitstroomprofiel_at_start: code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
+                count: row.try_get::<i64, _>("n")? as u64,
+            })
         })
-        .collect())
+        .collect()
 }
 
 // ------------------------------------------------------------- development

@@ -8,14 +8,16 @@
 //! answer says so (`unavailable`): a report shows the gap, it never shows
 //! an estimate.
 
+use std::collections::BTreeMap;
+
 use partnership_platform::ServiceError;
 use rust_decimal::Decimal;
 
 use crate::allocations::municipality_parts;
 use crate::domain::allocation::p_budget_share_percent;
-use crate::domain::calendar::{Quarter, check_year, month_first};
+use crate::domain::calendar::{Quarter, check_year, month_first, month_last};
 use crate::domain::invoice::instalment;
-use crate::domain::lks::months;
+use crate::domain::lks::{contract_lks, months};
 use crate::domain::pluspakket::{ServiceRevenue, revenue};
 use crate::peers::Scope;
 use crate::store::LumpsumFilter;
@@ -66,24 +68,8 @@ impl Finance {
             pluspakket: Vec::new(),
             unavailable: Vec::new(),
         };
-        match self.lks_over(&codes, &months(year, 1, through.number * 3)).await {
-            Ok(statements) => {
-                for s in statements {
-                    let code = &s.facts.paying_municipality_code;
-                    match figures.lks.iter_mut().find(|f| &f.municipality_code == code) {
-                        Some(f) => {
-                            f.contracts += 1;
-                            f.amount += s.amount;
-                        }
-                        None => figures.lks.push(LksFigure {
-                            municipality_code: code.clone(),
-                            contracts: 1,
-                            amount: s.amount,
-                        }),
-                    }
-                }
-                figures.lks.sort_by(|a, b| a.municipality_code.cmp(&b.municipality_code));
-            }
+        match self.lks_figures(&codes, &months(year, 1, through.number * 3)).await {
+            Ok(lks) => figures.lks = lks,
             Err(ServiceError::Unavailable(detail)) => figures.unavailable.push(detail),
             Err(other) => return Err(other),
         }
@@ -91,6 +77,32 @@ impl Finance {
         let in_scope: Vec<_> = registrations.into_iter().filter(|r| codes.contains(&r.municipality_code)).collect();
         figures.pluspakket = revenue(&self.reference.prices, &in_scope, month_first(year, 1), through.last_day())?;
         Ok(figures)
+    }
+
+    /// LKS per paying municipality over some months of one year, from the
+    /// contracts grouped by their LKS facts: a group's LKS is that of one
+    /// of its contracts (each month rounded to the cent) times its size,
+    /// the same sum to the cent as contract by contract.
+    async fn lks_figures(&self, codes: &[String], months: &[(i32, u32)]) -> Result<Vec<LksFigure>, ServiceError> {
+        let (Some(&(year, first)), Some(&(_, last))) = (months.first(), months.last()) else { return Ok(Vec::new()) };
+        let groups = self.peers.pw_contract_groups(codes, month_first(year, first), month_last(year, last)).await?;
+        let mut by_municipality: BTreeMap<String, LksFigure> = BTreeMap::new();
+        for (facts, contracts) in groups {
+            let months = contract_lks(&facts, &self.reference.lks, months)?;
+            if months.is_empty() {
+                continue;
+            }
+            let one: Decimal = months.iter().map(|m| m.amount).sum();
+            let code = facts.paying_municipality_code;
+            let figure = by_municipality.entry(code.clone()).or_insert_with(|| LksFigure {
+                municipality_code: code,
+                contracts: 0,
+                amount: Decimal::ZERO,
+            });
+            figure.contracts += contracts;
+            figure.amount += one * Decimal::from(contracts);
+        }
+        Ok(by_municipality.into_values().collect())
     }
 
     /// The lumpsum parts of the municipalities in `codes`, as they existed

@@ -53,6 +53,18 @@ pub trait Peers: Send + Sync + 'static {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<Vec<ContractFacts>, ServiceError>;
+    /// The same contracts grouped by the facts LKS is computed from, their
+    /// dates cut to `first..=last`, each with how many share it: for
+    /// totals, which need no contract one by one. Without a grouping peer,
+    /// every contract is its own group.
+    async fn pw_contract_groups(
+        &self,
+        codes: &[String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<(ContractFacts, u64)>, ServiceError> {
+        Ok(self.pw_contracts(codes, first, last).await?.into_iter().map(|c| (c, 1)).collect())
+    }
     /// The pluspakket registrations dated in `year`, of one municipality
     /// (and those it was formed from) or of all.
     async fn pluspakket_registrations(
@@ -186,6 +198,25 @@ impl Peers for GrpcPeers {
         }
     }
 
+    async fn pw_contract_groups(
+        &self,
+        codes: &[String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<(ContractFacts, u64)>, ServiceError> {
+        let message = epb::GetLksContractGroupsRequest {
+            municipality_codes: codes.to_vec(),
+            period: Some(epb::Period { first_day: Some(dates::to_proto(first)), last_day: Some(dates::to_proto(last)) }),
+        };
+        let response = retry_once("employment", || {
+            let request = self.request(message.clone());
+            let mut client = self.employment.clone();
+            async move { client.get_lks_contract_groups(request).await }
+        })
+        .await?;
+        response.groups.into_iter().enumerate().map(|(i, g)| group_facts(i, g)).collect()
+    }
+
     async fn pluspakket_registrations(
         &self,
         municipality_code: Option<&str>,
@@ -312,16 +343,7 @@ fn contract_facts(c: epb::Contract) -> Result<ContractFacts, ServiceError> {
         };
     let hours_per_week = decimal("hours_per_week", c.hours_per_week.as_ref())?;
     let pw = c.pw.clone().unwrap_or_default();
-    let initial_loonwaarde = match pw.loonwaarde.and_then(|l| l.value) {
-        Some(epb::loonwaarde::Value::MeasuredPercent(p)) => Some(decimal("pw.loonwaarde", Some(&p))?),
-        Some(epb::loonwaarde::Value::Forfaitair(_)) | None => None,
-    };
-    let mut measurements = Vec::with_capacity(c.loonwaarde_measurements.len());
-    for m in &c.loonwaarde_measurements {
-        let date = peer_date("employment", "loonwaarde_measurements.effective_date", m.effective_date.as_ref())?
-            .ok_or_else(|| bad("loonwaarde_measurements.effective_date", "unset".into()))?;
-        measurements.push((date, decimal("loonwaarde_measurements.measured_percent", m.measured_percent.as_ref())?));
-    }
+    let (initial_loonwaarde, measurements) = loonwaarde_facts(pw.loonwaarde, &c.loonwaarde_measurements, &bad)?;
     let paying = if pw.paying_municipality_code.is_empty() {
         c.municipality_code.clone()
     } else {
@@ -338,6 +360,60 @@ fn contract_facts(c: epb::Contract) -> Result<ContractFacts, ServiceError> {
         initial_loonwaarde,
         measurements,
     })
+}
+
+/// The loonwaarde at the start (`None`: forfaitair) and the measurements,
+/// as employment sends them; `bad` names what is wrong.
+fn loonwaarde_facts(
+    at_start: Option<epb::Loonwaarde>,
+    sent: &[epb::LoonwaardeMeasurement],
+    bad: impl Fn(&str, String) -> ServiceError,
+) -> Result<(Option<Decimal>, Vec<(NaiveDate, Decimal)>), ServiceError> {
+    let decimal = |field: &str, d: Option<&partnership_proto::google::r#type::Decimal>| {
+        let text = d.map(|d| d.value.as_str()).unwrap_or_default();
+        parse_decimal(field, text).map_err(|e| bad(field, e.to_string()))
+    };
+    let initial = match at_start.and_then(|l| l.value) {
+        Some(epb::loonwaarde::Value::MeasuredPercent(p)) => Some(decimal("pw.loonwaarde", Some(&p))?),
+        Some(epb::loonwaarde::Value::Forfaitair(_)) | None => None,
+    };
+    let mut measurements = Vec::with_capacity(sent.len());
+    for m in sent {
+        let date = peer_date("employment", "loonwaarde_measurements.effective_date", m.effective_date.as_ref())?
+            .ok_or_else(|| bad("loonwaarde_measurements.effective_date", "unset".into()))?;
+        measurements.push((date, decimal("loonwaarde_measurements.measured_percent", m.measured_percent.as_ref())?));
+    }
+    Ok((initial, measurements))
+}
+
+/// The facts of the `i`th group employment sends, and its size.
+fn group_facts(i: usize, g: epb::LksContractGroup) -> Result<(ContractFacts, u64), ServiceError> {
+    let label = format!("group-{i}");
+    let bad = |field: &str, why: String| {
+        ServiceError::precondition(
+            "municipality_code",
+            format!("employment/lks-contract-groups/{i}"),
+            format!("employment's LKS contract group {i} has a bad {field}: {why}"),
+        )
+    };
+    let first = peer_date("employment", "first_day", g.first_day.as_ref())?.ok_or_else(|| bad("first_day", "unset".into()))?;
+    let last = peer_date("employment", "last_day", g.last_day.as_ref())?.ok_or_else(|| bad("last_day", "unset".into()))?;
+    let hours = g.hours_per_week.as_ref().map(|d| d.value.as_str()).unwrap_or_default();
+    let hours_per_week = parse_decimal("hours_per_week", hours).map_err(|e| bad("hours_per_week", e.to_string()))?;
+    let (initial_loonwaarde, measurements) = loonwaarde_facts(g.loonwaarde, &g.loonwaarde_measurements, &bad)?;
+    let contracts = u64::try_from(g.contracts).ok().filter(|n| *n > 0).ok_or_else(|| bad("contracts", format!("{} is not a count", g.contracts)))?;
+    let facts = ContractFacts {
+        contract_id: label,
+        candidate_id: String::new(),
+        paying_municipality_code: g.paying_municipality_code,
+        start: first,
+        end: Some(last),
+        hours_per_week,
+        beschut: g.doelgroep == epb::Doelgroep::NieuwBeschut as i32,
+        initial_loonwaarde,
+        measurements,
+    };
+    Ok((facts, contracts))
 }
 
 /// Fixed facts instead of live peers: for tests, and for running finance

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use partnership_platform::audit::AuditLog;
+use partnership_platform::batch::Batcher;
 use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db};
@@ -73,13 +74,19 @@ impl Default for IntakeConfig {
 pub struct Intake {
     db: Db,
     reference: Arc<ReferenceData>,
+    /// New registrations from concurrent requests, written together.
+    new_registrations: Batcher<store::NewRegistrations>,
 }
+
+/// The most new registrations one write carries.
+const REGISTRATIONS_PER_BATCH: usize = 128;
 
 impl Intake {
     /// Opens the store (applying migrations) with the given reference data.
     pub async fn open(database_url: &str, reference: ReferenceData) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening intake's store")?;
-        Ok(Self { db, reference: Arc::new(reference) })
+        let new_registrations = Batcher::new(db.clone(), store::NewRegistrations, REGISTRATIONS_PER_BATCH);
+        Ok(Self { db, reference: Arc::new(reference), new_registrations })
     }
 
     pub fn reference(&self) -> &ReferenceData {

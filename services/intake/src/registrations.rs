@@ -126,16 +126,11 @@ impl Intake {
             created_at: now.clone(),
         };
         let entry = intake_entry(row.registration_date, &now);
-        let mut tx = self.db.begin_write().await?;
-        let inserted = async {
-            store::insert_registration(tx.conn(), &row).await?;
-            store::insert_entry(tx.conn(), &row.id, &entry).await
-        }
-        .await;
-        match inserted {
-            Ok(()) => tx.commit().await?,
+        // Written with the other requests' new registrations waiting now:
+        // one transaction, one durable commit for all of them.
+        match self.new_registrations.write((row.clone(), entry.clone())).await {
+            Ok(()) => {}
             Err(err) if is_unique_violation(&err) => {
-                drop(tx);
                 return self.registration_by_request(row.request_id.as_deref()).await;
             }
             Err(err) => return Err(err.into()),

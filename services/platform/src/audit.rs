@@ -13,9 +13,9 @@
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use partnership_proto::audit as pb;
 use sqlx::Row;
-use tokio::sync::{mpsc, oneshot};
 use tonic::{Request, Response, Status};
 
+use crate::batch::{BatchWrite, Batcher};
 use crate::error::ServiceError;
 use crate::fields;
 use crate::store::{Backend, Db, Migration, Sql};
@@ -128,18 +128,11 @@ pub struct AuditQuery {
 pub struct AuditLog {
     db: Db,
     service: &'static str,
-    queue: mpsc::Sender<Pending>,
+    writer: Batcher<RecordWriter>,
 }
 
-/// A record waiting to be written, and who waits for it.
-#[derive(Debug)]
-struct Pending {
-    entry: AuditEntry,
-    written: oneshot::Sender<Result<String, String>>,
-}
-
-/// Subject rows per INSERT statement (placeholders stay few; see the HR push).
-const SUBJECTS_PER_STATEMENT: usize = 200;
+/// Subject rows per INSERT statement (one JSON parameter each).
+const SUBJECTS_PER_STATEMENT: usize = 20_000;
 /// Records per INSERT statement (12 placeholders each).
 const RECORDS_PER_STATEMENT: usize = 40;
 /// The most records one write carries.
@@ -151,21 +144,19 @@ impl AuditLog {
     /// record to be durable, but a hundred concurrent requests share a
     /// handful of statements and one commit instead of paying each.
     pub fn new(db: Db, service: &'static str) -> Self {
-        let (queue, waiting) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_waiting(db.clone(), waiting));
-        Self { db, service, queue }
+        let writer = Batcher::new(db.clone(), RecordWriter { backend: db.backend() }, MAX_BATCH);
+        Self { db, service, writer }
     }
 
     pub fn service(&self) -> &'static str {
         self.service
     }
 
-    /// Appends one record; returns once it is durable.
+    /// Appends one record; returns its id once it is durable.
     pub async fn append(&self, entry: &AuditEntry) -> Result<String, sqlx::Error> {
-        let (written, answer) = oneshot::channel();
-        let closed = || sqlx::Error::Protocol("the audit log's writer has stopped".into());
-        self.queue.send(Pending { entry: entry.clone(), written }).await.map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?.map_err(sqlx::Error::Protocol)
+        let id = uuid::Uuid::now_v7().to_string();
+        self.writer.write((id.clone(), entry.clone())).await?;
+        Ok(id)
     }
 
     /// Records matching `query`, newest first, at most `limit`.
@@ -221,55 +212,55 @@ impl AuditLog {
     }
 }
 
-/// The log's writer: takes what waits, writes it in one transaction,
-/// answers everyone; until every sender is gone.
-async fn write_waiting(db: Db, mut waiting: mpsc::Receiver<Pending>) {
-    while let Some(first) = waiting.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match waiting.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        let ids: Vec<String> = batch.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
-        let entries: Vec<&AuditEntry> = batch.iter().map(|p| &p.entry).collect();
-        let outcome = write_batch(&db, &ids, &entries).await.map_err(|e| e.to_string());
-        for (pending, id) in batch.into_iter().zip(ids) {
-            let _ = pending.written.send(outcome.clone().map(|()| id));
-        }
-    }
+/// Writes records with their ids: a few multi-row statements per batch.
+struct RecordWriter {
+    backend: Backend,
 }
 
-async fn write_batch(db: &Db, ids: &[String], entries: &[&AuditEntry]) -> Result<(), sqlx::Error> {
-    let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
-    let mut tx = db.begin_write().await?;
-    let records: Vec<(&String, &&AuditEntry)> = ids.iter().zip(entries).collect();
-    for chunk in records.chunks(RECORDS_PER_STATEMENT) {
-        let mut sql = Sql::new(
-            "INSERT INTO audit_log (id, trace_id, span_id, service, operation, action, processing_activity,
-                 principal_kind, principal_id, status_code, start_time, end_time) VALUES ",
-        );
-        for (i, (id, e)) in chunk.iter().enumerate() {
-            sql.push(if i > 0 { ", (" } else { "(" });
-            sql.bind(id.as_str()).push(", ").bind(&e.trace_id).push(", ").bind(&e.span_id).push(", ");
-            sql.bind(&e.service).push(", ").bind(&e.operation).push(", ").bind(e.action.as_str()).push(", ");
-            sql.bind(&e.processing_activity).push(", ").bind(&e.principal_kind).push(", ").bind(&e.principal_id).push(", ");
-            sql.bind(i64::from(e.status_code)).push(", ").bind(time(&e.start_time)).push(", ").bind(time(&e.end_time)).push(")");
+#[tonic::async_trait]
+impl BatchWrite for RecordWriter {
+    type Item = (String, AuditEntry);
+
+    async fn write(&self, conn: &mut sqlx::AnyConnection, records: &[(String, AuditEntry)]) -> Result<(), sqlx::Error> {
+        let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+        for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+            let mut sql = Sql::new(
+                "INSERT INTO audit_log (id, trace_id, span_id, service, operation, action, processing_activity,
+                     principal_kind, principal_id, status_code, start_time, end_time) VALUES ",
+            );
+            for (i, (id, e)) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", (" } else { "(" });
+                sql.bind(id.as_str()).push(", ").bind(&e.trace_id).push(", ").bind(&e.span_id).push(", ");
+                sql.bind(&e.service).push(", ").bind(&e.operation).push(", ").bind(e.action.as_str()).push(", ");
+                sql.bind(&e.processing_activity).push(", ").bind(&e.principal_kind).push(", ").bind(&e.principal_id).push(", ");
+                sql.bind(i64::from(e.status_code)).push(", ").bind(time(&e.start_time)).push(", ").bind(time(&e.end_time)).push(")");
+            }
+            sql.query().execute(&mut *conn).await?;
         }
-        sql.query().execute(tx.conn()).await?;
-    }
-    let subjects: Vec<(&String, &String)> =
-        records.iter().flat_map(|(id, e)| e.data_subject_ids.iter().map(move |s| (*id, s))).collect();
-    for chunk in subjects.chunks(SUBJECTS_PER_STATEMENT) {
-        let mut sql = Sql::new("INSERT INTO audit_subjects (record_id, data_subject_id) VALUES ");
-        for (i, (id, subject)) in chunk.iter().enumerate() {
-            sql.push(if i > 0 { ", (" } else { "(" });
-            sql.bind(id.as_str()).push(", ").bind(subject.as_str()).push(")");
+        let subjects: Vec<(&String, &String)> =
+            records.iter().flat_map(|(id, e)| e.data_subject_ids.iter().map(move |s| (id, s))).collect();
+        for chunk in subjects.chunks(SUBJECTS_PER_STATEMENT) {
+            // One parameter for the whole chunk: bound values are looked up
+            // by name (n²/2 compares on SQLite), a JSON array is read once.
+            let pairs = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let mut sql = Sql::new(match self.backend {
+                Backend::Sqlite => {
+                    "INSERT INTO audit_subjects (record_id, data_subject_id)
+                     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each("
+                }
+                Backend::Postgres => {
+                    "INSERT INTO audit_subjects (record_id, data_subject_id)
+                     SELECT pair->>0, pair->>1 FROM jsonb_array_elements(CAST("
+                }
+            });
+            sql.bind(pairs).push(match self.backend {
+                Backend::Sqlite => ")",
+                Backend::Postgres => " AS jsonb)) AS pair",
+            });
+            sql.query().execute(&mut *conn).await?;
         }
-        sql.query().execute(tx.conn()).await?;
+        Ok(())
     }
-    tx.commit().await
 }
 
 /// The gRPC face of a service's log.

@@ -8,6 +8,7 @@
 pub mod apportion;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod codes;
 pub mod config;
 pub mod dates;

@@ -332,6 +332,14 @@ impl Sql {
 
     /// Appends `(<p1>, <p2>, …)` bound to the values, for `IN` lists.
     /// An empty list becomes `(NULL)`, which matches nothing.
+    /// Binds a value, or writes NULL for none.
+    pub fn bind_opt(&mut self, value: Option<impl Into<SqlArg>>) -> &mut Self {
+        match value {
+            Some(value) => self.bind(value),
+            None => self.push("NULL"),
+        }
+    }
+
     pub fn bind_list<T: Into<SqlArg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
         self.text.push('(');
         let mut first = true;

@@ -67,7 +67,7 @@ impl WerkladderStep {
 }
 
 /// The wage value of a PW contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Loonwaarde {
     /// Measured, in percent (0–100).
     Measured(Decimal),

@@ -88,12 +88,13 @@ pub fn started_counted(groups: &[(PwClassification, u64)]) -> Started {
     }
 }
 
-/// A completed trajectory as the figures need it.
+/// Trajectories completed in a period with one result and one
+/// uitstroomprofiel at their start, counted (by the store).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Completion {
-    pub date: NaiveDate,
     pub result: TrajectoryResult,
     pub uitstroomprofiel_at_start: Option<Uitstroomprofiel>,
+    pub count: u64,
 }
 
 /// Completed trajectories by group and result.
@@ -104,7 +105,7 @@ pub struct Results {
 }
 
 fn results<'a>(completions: impl Iterator<Item = &'a Completion> + Clone) -> Results {
-    let by_result = tally(TrajectoryResult::ALL, completions.clone().map(|c| c.result));
+    let by_result = tally_counted(TrajectoryResult::ALL, completions.clone().map(|c| (c.result, c.count)));
     let groups = ResultGroup::ALL
         .iter()
         .map(|&group| {
@@ -113,13 +114,13 @@ fn results<'a>(completions: impl Iterator<Item = &'a Completion> + Clone) -> Res
             (group, results.iter().map(|(_, n)| n).sum(), results)
         })
         .collect();
-    Results { completed: completions.count() as u64, groups }
+    Results { completed: completions.map(|c| c.count).sum(), groups }
 }
 
-/// Trajectories completed in the period, in all and per uitstroomprofiel
-/// set at their start (the development KPI).
-pub fn completed(completions: &[Completion], period: Period) -> (Results, Vec<(Uitstroomprofiel, Results)>) {
-    let in_period = completions.iter().filter(|c| period.contains(c.date));
+/// Trajectories completed in a period (counted by the store), in all and
+/// per uitstroomprofiel set at their start (the development KPI).
+pub fn completed(completions: &[Completion]) -> (Results, Vec<(Uitstroomprofiel, Results)>) {
+    let in_period = completions.iter();
     let by_profile = Uitstroomprofiel::ALL
         .iter()
         .map(|&profile| {
@@ -309,16 +310,17 @@ mod tests {
         use TrajectoryResult::*;
         let mut completions = Vec::new();
         for (result, n) in [(DvbReguliereWerkgever, 20), (DvbIbnRegulierContract, 2), (DvbIbnKernbezetting, 55), (OpEigenVerzoek, 14), (NietPassend, 26), (Verhuisd, 3)] {
-            for _ in 0..n {
-                completions.push(Completion { date: d("2022-06-30"), result, uitstroomprofiel_at_start: None });
-            }
+            // Counted in two groups, as the store may (two profiles).
+            completions.push(Completion { result, uitstroomprofiel_at_start: None, count: n - n / 2 });
+            completions.push(Completion { result, uitstroomprofiel_at_start: Some(Uitstroomprofiel::NietBekend), count: n / 2 });
         }
-        completions.push(Completion { date: d("2023-01-01"), result: Opleiding, uitstroomprofiel_at_start: None });
-        let (all, _) = completed(&completions, year(2022));
+        let (all, by_profile) = completed(&completions);
         assert_eq!(all.completed, 120);
         assert_eq!((all.groups[0].0, all.groups[0].1), (ResultGroup::NaarWerkOfOpleiding, 77));
         assert_eq!((all.groups[1].0, all.groups[1].1), (ResultGroup::Overig, 43));
         assert_eq!(all.groups[0].2[0], (Opleiding, 0));
+        let niet_bekend = by_profile.iter().find(|(p, _)| *p == Uitstroomprofiel::NietBekend).unwrap();
+        assert_eq!(niet_bekend.1.completed, 10 + 1 + 27 + 7 + 13 + 1);
     }
 
     #[test]

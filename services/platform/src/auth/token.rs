@@ -99,7 +99,7 @@ impl Issuer {
 
     /// A verifier for this issuer's tokens.
     pub fn verifier(&self) -> Verifier {
-        Verifier { key: self.key.verifying_key(), issuer: self.issuer.clone(), revoked: Default::default() }
+        Verifier { key: self.key.verifying_key(), issuer: self.issuer.clone(), revoked: Default::default(), verified: Default::default() }
     }
 
     /// A token for `principal`, valid for `valid_for` from now.
@@ -139,7 +139,17 @@ pub struct Verifier {
     issuer: String,
     /// Ids (`jti`) of tokens withdrawn before their expiry.
     revoked: std::sync::Arc<std::collections::HashSet<String>>,
+    /// Tokens whose signature was checked, with what they say: a client
+    /// sends the same token with every call, and an Ed25519 check costs
+    /// more than a small call does. Keyed by the whole token, so only the
+    /// very bytes verified are trusted; time and revocation are checked
+    /// again at every use.
+    verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (Principal, Claims)>>>,
 }
+
+/// Verified tokens kept (a client keeps one token for hours; the map is
+/// emptied when full rather than tracking what is oldest).
+const VERIFIED_KEPT: usize = 4096;
 
 impl Verifier {
     /// A verifier from a base64url public key.
@@ -148,7 +158,7 @@ impl Verifier {
         let bytes: [u8; 32] =
             bytes.try_into().map_err(|_| anyhow::anyhow!("auth.verify_key must be a 32-byte Ed25519 public key"))?;
         let key = VerifyingKey::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("auth.verify_key: {e}"))?;
-        Ok(Self { key, issuer: issuer.into(), revoked: Default::default() })
+        Ok(Self { key, issuer: issuer.into(), revoked: Default::default(), verified: Default::default() })
     }
 
     /// The same verifier, refusing the tokens with these ids (`jti`).
@@ -159,6 +169,36 @@ impl Verifier {
 
     /// The principal a valid token stands for.
     pub fn verify(&self, token: &str) -> Result<(Principal, Claims), TokenError> {
+        let known = self.verified.lock().ok().and_then(|verified| verified.get(token).cloned());
+        let (principal, claims) = match known {
+            Some(known) => known,
+            None => {
+                let checked = self.check_signed(token)?;
+                if let Ok(mut verified) = self.verified.lock() {
+                    if verified.len() >= VERIFIED_KEPT {
+                        verified.clear();
+                    }
+                    verified.insert(token.to_owned(), checked.clone());
+                }
+                checked
+            }
+        };
+        let now = unix_now();
+        if claims.exp + LEEWAY_SECS <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.iat > now + LEEWAY_SECS {
+            return Err(TokenError::NotYetValid);
+        }
+        if self.revoked.contains(&claims.jti) {
+            return Err(TokenError::Revoked);
+        }
+        Ok((principal, claims))
+    }
+
+    /// What a token says, if its form, algorithm, signature, issuer and
+    /// claims are right (not yet its time or revocation).
+    fn check_signed(&self, token: &str) -> Result<(Principal, Claims), TokenError> {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
@@ -175,16 +215,6 @@ impl Verifier {
         let claims: Claims = decode_json(payload).map_err(TokenError::Claims)?;
         if claims.iss != self.issuer {
             return Err(TokenError::Issuer(claims.iss));
-        }
-        let now = unix_now();
-        if claims.exp + LEEWAY_SECS <= now {
-            return Err(TokenError::Expired);
-        }
-        if claims.iat > now + LEEWAY_SECS {
-            return Err(TokenError::NotYetValid);
-        }
-        if self.revoked.contains(&claims.jti) {
-            return Err(TokenError::Revoked);
         }
         let principal = Principal::from_claims(&claims).map_err(TokenError::Claims)?;
         Ok((principal, claims))
@@ -283,6 +313,21 @@ mod tests {
         let verifier = issuer.verifier().revoking([claims.jti]);
         assert_eq!(verifier.verify(&withdrawn).unwrap_err(), TokenError::Revoked);
         assert!(verifier.verify(&kept).is_ok());
+    }
+
+    #[test]
+    fn a_verified_token_is_known_by_its_exact_bytes_and_still_checked_for_revocation() {
+        let issuer = issuer();
+        let verifier = issuer.verifier();
+        let token = issuer.issue(&Principal::Dashboard, Duration::from_secs(600));
+        let (principal, claims) = verifier.verify(&token).unwrap();
+        assert_eq!(verifier.verify(&token).unwrap(), (principal.clone(), claims.clone()), "the same answer the second time");
+        // Another signature on the same header and payload is checked anew.
+        let forged = format!("{}.{}", &token[..header_and_payload_len(&token)], B64.encode([7u8; 64]));
+        assert_eq!(verifier.verify(&forged).unwrap_err(), TokenError::Signature);
+        // A verifier revoking it refuses it, though it was verified before.
+        let revoking = verifier.clone().revoking([claims.jti]);
+        assert_eq!(revoking.verify(&token).unwrap_err(), TokenError::Revoked);
     }
 
     #[test]
