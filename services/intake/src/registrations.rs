@@ -94,13 +94,10 @@ fn refuse_move(subject: &str, error: crate::domain::status::MoveError) -> Servic
 
 impl Intake {
     pub async fn create_registration(&self, new: NewRegistration) -> Result<RegistrationView, ServiceError> {
+        // A repeated request_id is not looked up first: the unique key
+        // refuses the second insert and the first registration is answered
+        // (below), so a new registration costs one read, not two.
         let mut conn = self.db.pool().acquire().await?;
-        if let Some(request_id) = &new.request_id {
-            if let Some(existing) = store::registration_by_request_id(&mut conn, request_id).await? {
-                drop(conn);
-                return self.registration(&existing.id).await;
-            }
-        }
         let candidate = store::candidate_by_id(&mut conn, &new.candidate_id)
             .await?
             .ok_or_else(|| ServiceError::invalid("candidate_id", "no candidate with this id"))?;
