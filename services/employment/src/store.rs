@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use partnership_platform::store::Sql;
+use partnership_platform::store::{JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
@@ -117,6 +117,38 @@ fn bind_contract(sql: &mut Sql, c: &Contract) {
     }
 }
 
+/// The facts of a contract as JSON values, in CONTRACT_COLUMNS order (for
+/// [`JsonRows`]).
+fn contract_json(c: &Contract) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let pw = c.pw.as_ref();
+    let loonwaarde = pw.map(|p| match p.loonwaarde {
+        Loonwaarde::Forfaitair => "FORFAITAIR".to_owned(),
+        Loonwaarde::Measured(percent) => percent.normalize().to_string(),
+    });
+    vec![
+        json!(c.hr_contract_id),
+        json!(c.candidate_id),
+        json!(c.kind.code()),
+        json!(c.start_date.to_string()),
+        json!(c.end_date.map(|d| d.to_string())),
+        json!(c.hours_per_week.normalize().to_string()),
+        json!(c.municipality_code),
+        json!(pw.map(|p| p.soort_plaatsing.code())),
+        json!(pw.map(|p| p.doelgroep.code())),
+        json!(pw.map(|p| p.uitstroomprofiel.code())),
+        json!(loonwaarde),
+        json!(pw.map(|p| p.werkladder_step.code())),
+    ]
+}
+
+/// The columns of a new contract row, CONTRACT_COLUMNS first.
+const NEW_CONTRACT_COLUMNS: &[&str] = &[
+    "hr_contract_id", "candidate_id", "kind", "start_date", "end_date", "hours_per_week", "municipality_code",
+    "soort_plaatsing", "doelgroep", "uitstroomprofiel", "loonwaarde", "werkladder_step", "fingerprint", "version",
+    "updated_at",
+];
+
 enum SqlValue {
     Text(String),
     Null,
@@ -145,25 +177,21 @@ pub async fn insert_contract(conn: &mut AnyConnection, c: &Contract, fingerprint
     insert_contracts(conn, &[(c.clone(), fingerprint.to_owned())], at).await
 }
 
-/// Rows per multi-row INSERT. Few statements save the round trips to
-/// SQLite's worker thread, but sqlx finds each `$N` placeholder by name and
-/// SQLite's name lookup is linear, so binding grows with the square of the
-/// placeholders in a statement: about 900 (64 rows) balances the two.
-const ROWS_PER_INSERT: usize = 64;
+/// Rows per INSERT: they travel as one JSON parameter ([`JsonRows`]), so a
+/// statement costs a round trip to SQLite's worker thread and nothing per
+/// placeholder; the bound keeps one statement's text a few hundred KB.
+const ROWS_PER_INSERT: usize = 2_000;
 
 /// Inserts new contracts (with their fingerprints), many rows a statement.
 pub async fn insert_contracts(conn: &mut AnyConnection, rows: &[(Contract, String)], at: &str) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new(&format!(
-            "INSERT INTO contracts ({}, fingerprint, version, updated_at) VALUES ",
-            CONTRACT_COLUMNS.replace("c.", "")
-        ));
-        for (i, (contract, fingerprint)) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            bind_contract(&mut sql, contract);
-            sql.push(", ").bind(fingerprint).push(", 1, ").bind(at).push(")");
+        let mut insert = JsonRows::new("contracts", NEW_CONTRACT_COLUMNS, &["version"]);
+        for (contract, fingerprint) in chunk {
+            let mut values = contract_json(contract);
+            values.extend([serde_json::json!(fingerprint), serde_json::json!(1), serde_json::json!(at)]);
+            insert.push(values);
         }
-        sql.query().execute(&mut *conn).await?;
+        insert.insert(&mut *conn).await?;
     }
     Ok(())
 }
@@ -542,11 +570,11 @@ pub async fn insert_trajectory(conn: &mut AnyConnection, id: &str, candidate_id:
 /// Inserts new trajectories: (id, candidate id, HR contract id).
 pub async fn insert_trajectories(conn: &mut AnyConnection, rows: &[(String, String, String)]) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new("INSERT INTO trajectories (id, candidate_id, hr_contract_id) VALUES ");
-        for (i, (id, candidate, contract)) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" }).bind(id).push(", ").bind(candidate).push(", ").bind(contract).push(")");
+        let mut insert = JsonRows::new("trajectories", &["id", "candidate_id", "hr_contract_id"], &[]);
+        for (id, candidate, contract) in chunk {
+            insert.push(vec![id.as_str().into(), candidate.as_str().into(), contract.as_str().into()]);
         }
-        sql.query().execute(&mut *conn).await?;
+        insert.insert(&mut *conn).await?;
     }
     Ok(())
 }
@@ -800,22 +828,16 @@ pub async fn insert_outbox(conn: &mut AnyConnection, m: &OutboxRow, at: &str) ->
 
 /// Inserts outbox messages, many rows a statement.
 pub async fn insert_outbox_rows(conn: &mut AnyConnection, rows: &[OutboxRow], at: &str) -> Result<()> {
+    let columns = &["id", "hr_contract_id", "candidate_id", "effective_date", "created_at", "attempts"];
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new("INSERT INTO outbox (id, hr_contract_id, candidate_id, effective_date, created_at, attempts) VALUES ");
-        for (i, m) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(&m.id)
-                .push(", ")
-                .bind(&m.hr_contract_id)
-                .push(", ")
-                .bind(&m.candidate_id)
-                .push(", ")
-                .bind(m.effective_date)
-                .push(", ")
-                .bind(at)
-                .push(", 0)");
+        let mut insert = JsonRows::new("outbox", columns, &["attempts"]);
+        for m in chunk {
+            let values = [m.id.as_str(), m.hr_contract_id.as_str(), m.candidate_id.as_str()].map(serde_json::Value::from);
+            let mut values = values.to_vec();
+            values.extend([serde_json::json!(m.effective_date.to_string()), serde_json::json!(at), serde_json::json!(0)]);
+            insert.push(values);
         }
-        sql.query().execute(&mut *conn).await?;
+        insert.insert(&mut *conn).await?;
     }
     Ok(())
 }

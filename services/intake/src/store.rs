@@ -2,7 +2,7 @@
 //! takes a connection, so the caller decides what runs in one transaction.
 
 use chrono::NaiveDate;
-use partnership_platform::store::Sql;
+use partnership_platform::store::{JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::{Migration, ServiceError};
 use sqlx::any::AnyRow;
@@ -230,48 +230,59 @@ pub async fn insert_registration(
 }
 
 /// New registrations, each with its first status entry, written together
-/// (see `partnership_platform::batch`): two multi-row statements a batch.
+/// (see `partnership_platform::batch`): two statements a batch, each with
+/// its rows as one JSON parameter.
 pub struct NewRegistrations;
-
-/// Rows per multi-row INSERT: sqlx looks each `$N` up by name, so the
-/// cost of binding grows with the square of a statement's placeholders.
-const NEW_ROWS_PER_STATEMENT: usize = 32;
 
 #[tonic::async_trait]
 impl partnership_platform::batch::BatchWrite for NewRegistrations {
     type Item = (RegistrationRow, EntryRow);
 
     async fn write(&self, conn: &mut AnyConnection, items: &[(RegistrationRow, EntryRow)]) -> std::result::Result<(), sqlx::Error> {
-        for chunk in items.chunks(NEW_ROWS_PER_STATEMENT) {
-            let mut sql = Sql::new(
-                "INSERT INTO registrations (id, candidate_id, municipality_code, kind, voortraject_kind,
-                     registration_date, youth, version, request_id, created_at) VALUES ",
-            );
-            for (i, (r, _)) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", (" } else { "(" });
-                sql.bind(r.id.as_str()).push(", ").bind(r.candidate_id.as_str()).push(", ");
-                sql.bind(r.municipality_code.as_str()).push(", ").bind(r.kind.code()).push(", ");
-                sql.bind_opt(r.voortraject_kind.map(|k| k.code())).push(", ").bind(r.registration_date).push(", ");
-                sql.bind(i64::from(r.youth)).push(", ").bind(r.version).push(", ");
-                sql.bind_opt(r.request_id.as_deref()).push(", ").bind(r.created_at.as_str()).push(")");
-            }
-            sql.query().execute(&mut *conn).await?;
-            let mut sql = Sql::new(
-                "INSERT INTO status_entries (registration_id, seq, ordinal, status, terugmelding_reason,
-                     effective_date, note, request_id, recorded_at, corrects_seq, correction_reason, superseded_by_seq) VALUES ",
-            );
-            for (i, (r, e)) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", (" } else { "(" });
-                sql.bind(r.id.as_str()).push(", ").bind(e.seq).push(", ").bind(e.ordinal).push(", ");
-                sql.bind(e.change.status.code()).push(", ").bind_opt(e.change.reason.map(|r| r.code())).push(", ");
-                sql.bind(e.change.effective_date).push(", ").bind(e.note.as_str()).push(", ");
-                sql.bind_opt(e.request_id.as_deref()).push(", ").bind(e.recorded_at.as_str()).push(", ");
-                sql.bind_opt(e.corrects_seq).push(", ").bind_opt(e.correction_reason.as_deref()).push(", ");
-                sql.bind_opt(e.superseded_by_seq).push(")");
-            }
-            sql.query().execute(&mut *conn).await?;
+        use serde_json::json;
+        let mut registrations = JsonRows::new(
+            "registrations",
+            &["id", "candidate_id", "municipality_code", "kind", "voortraject_kind", "registration_date", "youth", "version", "request_id", "created_at"],
+            &["youth", "version"],
+        );
+        let mut entries = JsonRows::new(
+            "status_entries",
+            &[
+                "registration_id", "seq", "ordinal", "status", "terugmelding_reason", "effective_date", "note", "request_id",
+                "recorded_at", "corrects_seq", "correction_reason", "superseded_by_seq",
+            ],
+            &["seq", "ordinal", "corrects_seq", "superseded_by_seq"],
+        );
+        for (r, e) in items {
+            registrations.push(vec![
+                json!(r.id),
+                json!(r.candidate_id),
+                json!(r.municipality_code),
+                json!(r.kind.code()),
+                json!(r.voortraject_kind.map(|k| k.code())),
+                json!(r.registration_date.to_string()),
+                json!(i64::from(r.youth)),
+                json!(r.version),
+                json!(r.request_id),
+                json!(r.created_at),
+            ]);
+            entries.push(vec![
+                json!(r.id),
+                json!(e.seq),
+                json!(e.ordinal),
+                json!(e.change.status.code()),
+                json!(e.change.reason.map(|r| r.code())),
+                json!(e.change.effective_date.to_string()),
+                json!(e.note),
+                json!(e.request_id),
+                json!(e.recorded_at),
+                json!(e.corrects_seq),
+                json!(e.correction_reason),
+                json!(e.superseded_by_seq),
+            ]);
         }
-        Ok(())
+        registrations.insert(&mut *conn).await?;
+        entries.insert(&mut *conn).await
     }
 }
 

@@ -18,7 +18,7 @@ use tonic::{Request, Response, Status};
 use crate::batch::{BatchWrite, Batcher};
 use crate::error::ServiceError;
 use crate::fields;
-use crate::store::{Backend, Db, Migration, Sql};
+use crate::store::{Backend, Db, JsonRows, Migration, Sql};
 
 /// The audit tables, in every service's store (versions far above any
 /// service's own migrations).
@@ -131,10 +131,11 @@ pub struct AuditLog {
     writer: Batcher<RecordWriter>,
 }
 
-/// Subject rows per INSERT statement (one JSON parameter each).
-const SUBJECTS_PER_STATEMENT: usize = 20_000;
-/// Records per INSERT statement (12 placeholders each).
-const RECORDS_PER_STATEMENT: usize = 40;
+/// The columns of a record.
+const LOG_COLUMNS: &[&str] = &[
+    "id", "trace_id", "span_id", "service", "operation", "action", "processing_activity", "principal_kind",
+    "principal_id", "status_code", "start_time", "end_time",
+];
 /// The most records one write carries.
 const MAX_BATCH: usize = 512;
 
@@ -144,7 +145,7 @@ impl AuditLog {
     /// record to be durable, but a hundred concurrent requests share a
     /// handful of statements and one commit instead of paying each.
     pub fn new(db: Db, service: &'static str) -> Self {
-        let writer = Batcher::new(db.clone(), RecordWriter { backend: db.backend() }, MAX_BATCH);
+        let writer = Batcher::new(db.clone(), RecordWriter, MAX_BATCH);
         Self { db, service, writer }
     }
 
@@ -212,54 +213,40 @@ impl AuditLog {
     }
 }
 
-/// Writes records with their ids: a few multi-row statements per batch.
-struct RecordWriter {
-    backend: Backend,
-}
+/// Writes records with their ids: two statements per batch, each with
+/// its rows as one JSON parameter.
+struct RecordWriter;
 
 #[tonic::async_trait]
 impl BatchWrite for RecordWriter {
     type Item = (String, AuditEntry);
 
     async fn write(&self, conn: &mut sqlx::AnyConnection, records: &[(String, AuditEntry)]) -> Result<(), sqlx::Error> {
+        use serde_json::json;
         let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
-        for chunk in records.chunks(RECORDS_PER_STATEMENT) {
-            let mut sql = Sql::new(
-                "INSERT INTO audit_log (id, trace_id, span_id, service, operation, action, processing_activity,
-                     principal_kind, principal_id, status_code, start_time, end_time) VALUES ",
-            );
-            for (i, (id, e)) in chunk.iter().enumerate() {
-                sql.push(if i > 0 { ", (" } else { "(" });
-                sql.bind(id.as_str()).push(", ").bind(&e.trace_id).push(", ").bind(&e.span_id).push(", ");
-                sql.bind(&e.service).push(", ").bind(&e.operation).push(", ").bind(e.action.as_str()).push(", ");
-                sql.bind(&e.processing_activity).push(", ").bind(&e.principal_kind).push(", ").bind(&e.principal_id).push(", ");
-                sql.bind(i64::from(e.status_code)).push(", ").bind(time(&e.start_time)).push(", ").bind(time(&e.end_time)).push(")");
+        let mut log = JsonRows::new("audit_log", LOG_COLUMNS, &["status_code"]);
+        let mut subjects = JsonRows::new("audit_subjects", &["record_id", "data_subject_id"], &[]);
+        for (id, e) in records {
+            log.push(vec![
+                json!(id),
+                json!(e.trace_id),
+                json!(e.span_id),
+                json!(e.service),
+                json!(e.operation),
+                json!(e.action.as_str()),
+                json!(e.processing_activity),
+                json!(e.principal_kind),
+                json!(e.principal_id),
+                json!(e.status_code),
+                json!(time(&e.start_time)),
+                json!(time(&e.end_time)),
+            ]);
+            for subject in &e.data_subject_ids {
+                subjects.push(vec![json!(id), json!(subject)]);
             }
-            sql.query().execute(&mut *conn).await?;
         }
-        let subjects: Vec<(&String, &String)> =
-            records.iter().flat_map(|(id, e)| e.data_subject_ids.iter().map(move |s| (id, s))).collect();
-        for chunk in subjects.chunks(SUBJECTS_PER_STATEMENT) {
-            // One parameter for the whole chunk: bound values are looked up
-            // by name (n²/2 compares on SQLite), a JSON array is read once.
-            let pairs = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            let mut sql = Sql::new(match self.backend {
-                Backend::Sqlite => {
-                    "INSERT INTO audit_subjects (record_id, data_subject_id)
-                     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each("
-                }
-                Backend::Postgres => {
-                    "INSERT INTO audit_subjects (record_id, data_subject_id)
-                     SELECT pair->>0, pair->>1 FROM jsonb_array_elements(CAST("
-                }
-            });
-            sql.bind(pairs).push(match self.backend {
-                Backend::Sqlite => ")",
-                Backend::Postgres => " AS jsonb)) AS pair",
-            });
-            sql.query().execute(&mut *conn).await?;
-        }
-        Ok(())
+        log.insert(&mut *conn).await?;
+        subjects.insert(&mut *conn).await
     }
 }
 
