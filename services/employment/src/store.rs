@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use partnership_platform::store::{JsonRows, Sql};
+use partnership_platform::store::{Backend, JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
@@ -23,11 +23,10 @@ pub const MIGRATIONS: &[Migration] = &[
 
 type Result<T> = std::result::Result<T, ServiceError>;
 
-/// Ids per `IN (…)` list. sqlx binds `$N` placeholders by looking each
-/// name up among all of the statement's, so a list of n costs n²/2 name
-/// compares on SQLite: 1,000 ids cost more to bind than to look up, 200
-/// keep the binding negligible at a few more statements.
-const IN_LIST: usize = 200;
+/// Ids per `IN` list, which travels as one JSON parameter
+/// ([`Sql::bind_json_list`]): binding costs nothing per id, the bound keeps
+/// a statement's text small.
+const JSON_LIST: usize = 10_000;
 
 fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
     let text: String = row.try_get(column)?;
@@ -160,11 +159,11 @@ pub async fn contracts_by_ids(
     ids: &[String],
 ) -> Result<HashMap<String, (Contract, i64, String)>> {
     let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_LIST) {
+    for chunk in ids.chunks(JSON_LIST) {
         let mut sql = Sql::new(&format!(
             "SELECT {CONTRACT_COLUMNS}, c.version, c.fingerprint FROM contracts c WHERE c.hr_contract_id IN "
         ));
-        sql.bind_list(chunk);
+        sql.bind_json_list(Backend::of(conn), chunk);
         for row in sql.query().fetch_all(&mut *conn).await? {
             let c = contract(&row)?;
             found.insert(c.hr_contract_id.clone(), (c, row.try_get("version")?, row.try_get("fingerprint")?));
@@ -493,7 +492,7 @@ fn running_beschut<'a>(sql: &'a mut Sql, codes: Option<&[String]>, on: NaiveDate
 fn candidate_chunks(candidates: Option<&[String]>) -> Vec<Option<&[String]>> {
     match candidates {
         None => vec![None],
-        Some(ids) => ids.chunks(IN_LIST).map(Some).collect(),
+        Some(ids) => ids.chunks(JSON_LIST).map(Some).collect(),
     }
 }
 
@@ -510,7 +509,7 @@ pub async fn running_beschut_contracts(
         let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE 1 = 1"));
         running_beschut(&mut sql, codes, on);
         if let Some(ids) = chunk {
-            sql.push(" AND c.candidate_id IN ").bind_list(ids);
+            sql.push(" AND c.candidate_id IN ").bind_json_list(Backend::of(conn), ids);
         }
         for row in sql.query().fetch_all(&mut *conn).await? {
             contracts.push(contract(&row)?);
@@ -537,7 +536,7 @@ pub async fn events_of_running_beschut(
         sql.bind(kind);
         running_beschut(&mut sql, codes, on);
         if let Some(ids) = chunk {
-            sql.push(" AND c.candidate_id IN ").bind_list(ids);
+            sql.push(" AND c.candidate_id IN ").bind_json_list(Backend::of(conn), ids);
         }
         for row in sql.query().fetch_all(&mut *conn).await? {
             let recorded_at: String = row.try_get("recorded_at")?;
@@ -553,9 +552,9 @@ pub async fn events_of_running_beschut(
 /// The candidates among these with a trajectory not yet completed.
 pub async fn candidates_with_open_trajectory(conn: &mut AnyConnection, candidates: &[String]) -> Result<Vec<String>> {
     let mut open = Vec::new();
-    for chunk in candidates.chunks(IN_LIST) {
+    for chunk in candidates.chunks(JSON_LIST) {
         let mut sql = Sql::new("SELECT DISTINCT candidate_id FROM trajectories WHERE completion_date IS NULL AND candidate_id IN ");
-        sql.bind_list(chunk);
+        sql.bind_json_list(Backend::of(conn), chunk);
         for row in sql.query().fetch_all(&mut *conn).await? {
             open.push(row.try_get("candidate_id")?);
         }
@@ -725,13 +724,13 @@ pub async fn events_of_kind(conn: &mut AnyConnection, kind: &str, contracts: Opt
     let mut rows = Vec::new();
     let chunks: Vec<Option<&[String]>> = match contracts {
         None => vec![None],
-        Some(ids) => ids.chunks(IN_LIST).map(Some).collect(),
+        Some(ids) => ids.chunks(JSON_LIST).map(Some).collect(),
     };
     for chunk in chunks {
         let mut sql = Sql::new("SELECT id, hr_contract_id, effective_date, kind, value FROM development_events WHERE kind = ");
         sql.bind(kind);
         if let Some(ids) = chunk {
-            sql.push(" AND hr_contract_id IN ").bind_list(ids);
+            sql.push(" AND hr_contract_id IN ").bind_json_list(Backend::of(conn), ids);
         }
         sql.push(" ORDER BY effective_date, recorded_at");
         for row in sql.query().fetch_all(&mut *conn).await? {
