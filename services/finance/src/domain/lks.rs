@@ -273,6 +273,11 @@ pub fn month_lks(
 
 /// The days from `first` to `last` cut where the percentage changes.
 fn segments(facts: &ContractFacts, rules: &LksRules, first: NaiveDate, last: NaiveDate) -> Vec<Segment> {
+    if facts.measurements.is_empty() {
+        // Never measured since the start: one percentage for every day.
+        let subsidy = subsidy_percent(rules, facts.beschut, facts.initial_loonwaarde);
+        return vec![Segment { first, last, subsidy }];
+    }
     let mut segments: Vec<Segment> = Vec::new();
     for day in first.iter_days().take_while(|d| *d <= last) {
         let subsidy = subsidy_percent(rules, facts.beschut, facts.loonwaarde_on(day));
