@@ -31,7 +31,6 @@ impl Backend {
         if conn.backend_name().eq_ignore_ascii_case("postgresql") { Self::Postgres } else { Self::Sqlite }
     }
 
-
     pub fn from_url(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             Ok(Self::Sqlite)
@@ -390,16 +389,6 @@ impl Sql {
         self
     }
 
-    /// Appends `(<p1>, <p2>, …)` bound to the values, for `IN` lists.
-    /// An empty list becomes `(NULL)`, which matches nothing.
-    /// Binds a value, or writes NULL for none.
-    pub fn bind_opt(&mut self, value: Option<impl Into<SqlArg>>) -> &mut Self {
-        match value {
-            Some(value) => self.bind(value),
-            None => self.push("NULL"),
-        }
-    }
-
     /// `(SELECT …)` of the values of one JSON parameter, for `x IN` with a
     /// long list: one bound value instead of one each (sqlx binds by name,
     /// a cost that grows with the square of a statement's placeholders).
@@ -411,6 +400,8 @@ impl Sql {
         }
     }
 
+    /// Appends `(<p1>, <p2>, …)` bound to the values, for `IN` lists.
+    /// An empty list becomes `(NULL)`, which matches nothing.
     pub fn bind_list<T: Into<SqlArg>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
         self.text.push('(');
         let mut first = true;
