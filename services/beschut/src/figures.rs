@@ -11,8 +11,9 @@ use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
 use crate::domain::taakstelling::For;
 use crate::store::{self, Filter};
 
-/// The most candidates named in one request for beschut employees.
-const CANDIDATES_PER_ASK: usize = 5_000;
+/// The most candidates named in one request for beschut employees (they
+/// travel as one JSON list; more are cheaper as one scan of everybody).
+const CANDIDATES_PER_ASK: usize = 10_000;
 
 impl Beschut {
     /// The municipality codes of a scope, from intake (for the whole
