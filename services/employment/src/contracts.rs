@@ -18,16 +18,26 @@ pub type Measurements = Vec<(NaiveDate, Decimal)>;
 /// The measurements of the contracts `ids`, which are in id order (as a
 /// listing returns them): read as one id range, the others dropped.
 async fn measurements(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Measurements>, ServiceError> {
-    let mut by_contract: HashMap<String, Measurements> = HashMap::new();
-    let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(by_contract) };
+    let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(HashMap::new()) };
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let events = store::events_of_kind_between(conn, "LOONWAARDE", first, last).await?;
-    for event in events.into_iter().filter(|e| wanted.contains(e.hr_contract_id.as_str())) {
+    Ok(by_contract(events.into_iter().filter(|e| wanted.contains(e.hr_contract_id.as_str()))))
+}
+
+/// The measurements of the contracts `ids`, in any order.
+pub(crate) async fn measurements_of(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Measurements>, ServiceError> {
+    Ok(by_contract(store::events_of_kind(conn, "LOONWAARDE", Some(ids)).await?.into_iter()))
+}
+
+/// Loonwaarde events as measurements per contract, in the events' order.
+fn by_contract(events: impl Iterator<Item = store::EventRow>) -> HashMap<String, Measurements> {
+    let mut by_contract: HashMap<String, Measurements> = HashMap::new();
+    for event in events {
         if let Ok(percent) = event.value.parse() {
             by_contract.entry(event.hr_contract_id).or_default().push((event.effective_date, percent));
         }
     }
-    Ok(by_contract)
+    by_contract
 }
 
 impl Employment {

@@ -105,13 +105,7 @@ impl Employment {
         let mut conn = self.db.pool().acquire().await?;
         let (mut groups, measured) = store::lks_groups(&mut conn, codes, period).await?;
         let ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
-        let mut measurements: HashMap<String, Vec<(NaiveDate, rust_decimal::Decimal)>> = HashMap::new();
-        for event in store::events_of_kind(&mut conn, "LOONWAARDE", Some(&ids)).await? {
-            // As a listing reads them (see `contracts::measurements`).
-            if let Ok(percent) = event.value.parse() {
-                measurements.entry(event.hr_contract_id).or_default().push((event.effective_date, percent));
-            }
-        }
+        let mut measurements = crate::contracts::measurements_of(&mut conn, &ids).await?;
         let mut counted: BTreeMap<LksGroup, u64> = BTreeMap::new();
         for (id, mut group) in measured {
             group.measurements = measurements.remove(&id).unwrap_or_default();

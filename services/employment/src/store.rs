@@ -480,11 +480,16 @@ pub async fn lks_groups(conn: &mut AnyConnection, codes: &[String], period: Peri
     Ok((unmeasured, measured))
 }
 
-/// `AND c` is a nieuw beschut PW contract running on the day, in scope.
-fn running_beschut<'a>(sql: &'a mut Sql, codes: Option<&[String]>, on: NaiveDate) -> &'a mut Sql {
+/// `AND c` is a nieuw beschut PW contract running on the day, in scope,
+/// of one of `candidates` if given.
+fn running_beschut<'a>(sql: &'a mut Sql, backend: Backend, codes: Option<&[String]>, candidates: Option<&[String]>, on: NaiveDate) -> &'a mut Sql {
     sql.push(" AND c.kind = 'PW' AND c.doelgroep = ").bind(Doelgroep::NieuwBeschut.code());
     running(sql, "c", on, on);
-    in_scope(sql, "c", codes)
+    in_scope(sql, "c", codes);
+    if let Some(ids) = candidates {
+        sql.push(" AND c.candidate_id IN ").bind_json_list(backend, ids);
+    }
+    sql
 }
 
 /// The candidate lists to ask for: every chunk of `candidates`, or one
@@ -507,10 +512,7 @@ pub async fn running_beschut_contracts(
     let mut contracts = Vec::new();
     for chunk in candidate_chunks(candidates) {
         let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE 1 = 1"));
-        running_beschut(&mut sql, codes, on);
-        if let Some(ids) = chunk {
-            sql.push(" AND c.candidate_id IN ").bind_json_list(Backend::of(conn), ids);
-        }
+        running_beschut(&mut sql, Backend::of(conn), codes, chunk, on);
         for row in sql.query().fetch_all(&mut *conn).await? {
             contracts.push(contract(&row)?);
         }
@@ -530,21 +532,19 @@ pub async fn events_of_running_beschut(
     let mut events = Vec::new();
     for chunk in candidate_chunks(candidates) {
         let mut sql = Sql::new(
-            "SELECT e.id, e.hr_contract_id, e.effective_date, e.kind, e.value, e.recorded_at
+            "SELECT e.id, e.hr_contract_id, e.effective_date, e.kind, e.value
              FROM development_events e JOIN contracts c ON c.hr_contract_id = e.hr_contract_id WHERE e.kind = ",
         );
         sql.bind(kind);
-        running_beschut(&mut sql, codes, on);
-        if let Some(ids) = chunk {
-            sql.push(" AND c.candidate_id IN ").bind_json_list(Backend::of(conn), ids);
-        }
+        running_beschut(&mut sql, Backend::of(conn), codes, chunk, on).push(" ORDER BY e.effective_date, e.recorded_at");
         for row in sql.query().fetch_all(&mut *conn).await? {
-            let recorded_at: String = row.try_get("recorded_at")?;
-            events.push((event(&row)?, recorded_at));
+            events.push(event(&row)?);
         }
     }
-    events.sort_by(|(a, at), (b, bt)| (a.effective_date, at).cmp(&(b.effective_date, bt)));
-    Ok(events.into_iter().map(|(e, _)| e).collect())
+    // A contract's events are all in one chunk (one candidate), already in
+    // recording order; a stable sort by date keeps that order for ties.
+    events.sort_by_key(|e| e.effective_date);
+    Ok(events)
 }
 
 // ------------------------------------------------------------ trajectories
