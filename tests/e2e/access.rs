@@ -64,6 +64,7 @@ const MATRIX: &[(&str, &[Kind])] = &[
     ("partnership.beschut.v1.BeschutService/CreateSchakeltraject", &[M, A]),
     ("partnership.beschut.v1.BeschutService/EndSchakeltraject", &[M, A]),
     ("partnership.beschut.v1.BeschutService/GetBeschutFigures", &[M, D, P, A]),
+    ("partnership.beschut.v1.BeschutService/BatchGetBeschutFigures", &[M, D, P, A]),
     ("partnership.beschut.v1.BeschutService/GetSchakeltrajectFigures", &[M, D, P, A]),
     // finance: IBN keeps the books; municipalities see their own bills
     ("partnership.finance.v1.FinanceService/CreateBudgetPeriod", &[A]),

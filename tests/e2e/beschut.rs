@@ -107,6 +107,34 @@ async fn reproduces_the_2022_beschut_worked_example() {
     // The day before, the expiring indication still counts, and its holder works.
     let before = beschut.get_beschut_figures(figures("2022-12-30")).await.unwrap().into_inner();
     assert_eq!((before.active_indications, before.working), (284, 195));
+
+    // A report's dates in one call: the same figures as asked one by one,
+    // and employment handed out (and logged) its persons once for all.
+    let employment_log =
+        partnership_proto::audit::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(partnership_suite::Service::Employment).await);
+    let handouts = || {
+        let mut log = employment_log.clone();
+        async move {
+            let records = log.list_audit_records(partnership_proto::audit::ListAuditRecordsRequest { page_size: 1000, ..Default::default() }).await.unwrap().into_inner().records;
+            records.into_iter().filter(|r| r.operation.ends_with("/ListBeschutEmployees")).collect::<Vec<_>>()
+        }
+    };
+    let handed_out_before = handouts().await.len();
+    let year_before = beschut.get_beschut_figures(figures("2021-12-31")).await.unwrap().into_inner();
+    let dates = ["2022-12-31", "2022-12-30", "2021-12-31"].map(|d| date(d).unwrap()).to_vec();
+    let batch = beschut.batch_get_beschut_figures(pb::BatchGetBeschutFiguresRequest { scope: partnership(), dates }).await.unwrap().into_inner();
+    assert_eq!(batch.figures, vec![f.clone(), before, year_before], "in the order asked");
+    let handed_out = handouts().await;
+    assert_eq!(handed_out.len(), handed_out_before + 2, "one hand-out for the single date, one for the three");
+    assert_eq!(handed_out[0].data_subject_ids.len(), 117, "the 116 at work and the one whose indication expired, once each");
+    let oss = |dates: Vec<_>| pb::BatchGetBeschutFiguresRequest { scope: municipality("GM0828"), dates };
+    let oss_batch = beschut.batch_get_beschut_figures(oss(vec![date("2022-12-31").unwrap()])).await.unwrap().into_inner();
+    let oss_alone = beschut.get_beschut_figures(pb::GetBeschutFiguresRequest { scope: municipality("GM0828"), on: date("2022-12-31") }).await.unwrap().into_inner();
+    assert_eq!(oss_batch.figures, vec![oss_alone]);
+    let none = beschut.batch_get_beschut_figures(oss(vec![])).await.unwrap_err();
+    assert_eq!((none.code(), bad_fields(&none)), (Code::InvalidArgument, vec!["dates".to_owned()]));
+    let thirteen = beschut.batch_get_beschut_figures(oss(vec![date("2022-12-31").unwrap(); 13])).await.unwrap_err();
+    assert_eq!(bad_fields(&thirteen), ["dates"]);
 }
 
 #[tokio::test]

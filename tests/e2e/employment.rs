@@ -527,12 +527,42 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
 
     // The beschut service asks about the persons it knows, and learns of nobody else.
     let ids = candidate_ids(&mut intake, 1, 3).await;
-    let ask = |candidate_ids: Vec<String>| pb::ListBeschutEmployeesRequest { on: date("2024-05-31"), municipality_codes: vec![], candidate_ids };
+    let ask = |candidate_ids: Vec<String>| pb::ListBeschutEmployeesRequest { on: date("2024-05-31"), candidate_ids, ..Default::default() };
     let everyone = employment.list_beschut_employees(ask(vec![])).await.unwrap().into_inner().employees;
     assert_eq!(everyone.len(), 3);
     let asked = employment.list_beschut_employees(ask(vec![ids[2].clone(), "unknown".into()])).await.unwrap().into_inner().employees;
     assert_eq!(asked.iter().map(|e| e.candidate_id.as_str()).collect::<Vec<_>>(), [ids[2].as_str()]);
     assert_eq!(asked[0].step, pb::WerkladderStep::ZelfstandigWerkenOpLocatie as i32, "M-3's step on the day");
+
+    // Several dates in one call (a report's quarter end and year ends):
+    // each person listed for every date they work, logged once for the call.
+    let dates = ["2024-04-30", "2024-05-31", "2024-07-15"];
+    let several = pb::ListBeschutEmployeesRequest { on: date(dates[0]), dates: vec![date(dates[1]).unwrap(), date(dates[2]).unwrap()], ..Default::default() };
+    let listed = employment.list_beschut_employees(several).await.unwrap().into_inner().employees;
+    let mut log = partnership_proto::audit::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(Service::Employment).await);
+    let records = log.list_audit_records(partnership_proto::audit::ListAuditRecordsRequest::default()).await.unwrap().into_inner().records;
+    let record = records.iter().find(|r| r.operation.ends_with("/ListBeschutEmployees")).expect("the call is logged");
+    let mut everyone_ids = ids.clone();
+    everyone_ids.sort();
+    assert_eq!(record.data_subject_ids, everyone_ids, "each person once, though listed on several dates");
+    let on = |d: &str| listed.iter().filter(|e| e.on == date(d)).map(|e| (e.candidate_id.clone(), e.step)).collect::<Vec<_>>();
+    assert_eq!(dates.map(|d| on(d).len()), [3, 3, 1], "F-1 and F-2 ended on 2024-07-14");
+    assert_eq!(listed.len(), 7, "every entry is about one of the dates");
+    for d in dates {
+        let single = employment.list_beschut_employees(pb::ListBeschutEmployeesRequest { on: date(d), ..Default::default() }).await.unwrap().into_inner().employees;
+        assert_eq!(on(d), single.iter().map(|e| (e.candidate_id.clone(), e.step)).collect::<Vec<_>>(), "as asked alone on {d}");
+    }
+    let m3 = |d: &str| on(d).into_iter().find(|(id, _)| *id == ids[2]).unwrap().1;
+    assert_eq!((m3("2024-04-30"), m3("2024-05-31")), (pb::WerkladderStep::WerkenBinnenIbn as i32, pb::WerkladderStep::ZelfstandigWerkenOpLocatie as i32));
+    let refused = |request: pb::ListBeschutEmployeesRequest| {
+        let mut employment = employment.clone();
+        async move { bad_fields(&employment.list_beschut_employees(request).await.unwrap_err()) }
+    };
+    assert_eq!(refused(pb::ListBeschutEmployeesRequest::default()).await, ["on"]);
+    let thirteen = vec![date("2024-01-31").unwrap(); 13];
+    assert_eq!(refused(pb::ListBeschutEmployeesRequest { dates: thirteen, ..Default::default() }).await, ["dates"]);
+    let not_a_day = partnership_proto::google::r#type::Date { year: 2024, month: 2, day: 30 };
+    assert_eq!(refused(pb::ListBeschutEmployeesRequest { dates: vec![date("2024-01-31").unwrap(), not_a_day], ..Default::default() }).await, ["dates[1]"]);
 
     // What finance reads for LKS: PW contracts of a municipality in a quarter, with measurements.
     let listed = employment

@@ -494,7 +494,7 @@ async fn bad_input_to_every_create_and_update_is_refused_by_field_and_changes_no
             let trajectories = e.list_trajectories(epb::ListTrajectoriesRequest { page_size: 1000, ..Default::default() }).await.expect("list").into_inner();
             let period = Some(epb::Period { first_day: date("2000-01-01"), last_day: date("2099-12-31") });
             let activities = e.get_activity_figures(epb::GetActivityFiguresRequest { scope: partnership(), period }).await.expect("figures").into_inner();
-            let steps = e.list_beschut_employees(epb::ListBeschutEmployeesRequest { on: date("2024-01-01"), municipality_codes: vec![], candidate_ids: vec![] }).await.expect("list").into_inner();
+            let steps = e.list_beschut_employees(epb::ListBeschutEmployeesRequest { on: date("2024-01-01"), ..Default::default() }).await.expect("list").into_inner();
             format!("{contracts:?}{one:?}{trajectories:?}{activities:?}{steps:?}")
         }
     };

@@ -193,7 +193,7 @@ async fn a_stopped_service_marks_exactly_its_section_unavailable() {
         .collect();
     assert_eq!(unavailable, ["beschut"]);
     let Some(pb::section::Content::Unavailable(why)) = &report.sections.iter().find(|s| s.key == "beschut").unwrap().content else { unreachable!() };
-    assert!(why.reason.starts_with("beschut.GetBeschutFigures"), "{}", why.reason);
+    assert!(why.reason.starts_with("beschut.BatchGetBeschutFigures"), "{}", why.reason);
     // The targets section says which of its rows it could not fill, and shows no zero for it.
     let targets = &section(&report, "doelen").tables[0];
     let beschut_row = targets.rows.iter().find(|r| r.key == "beschut_placement").unwrap();

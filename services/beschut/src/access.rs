@@ -22,6 +22,7 @@ pub const POLICY: Policy = Policy {
         changes("CreateSchakeltraject", RESIDENTS, BESCHUT),
         changes("EndSchakeltraject", RESIDENTS, BESCHUT),
         figures("GetBeschutFigures"),
+        figures("BatchGetBeschutFigures"),
         figures("GetSchakeltrajectFigures"),
     ],
 };

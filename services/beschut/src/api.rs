@@ -6,10 +6,11 @@ use partnership_platform::auth::Caller;
 use partnership_platform::fields::{self, codes, next_page as next_token, optional, request_id, required, scope};
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::beschut as pb;
+use partnership_proto::common as cpb;
 use tonic::{Request, Response, Status};
 
 use crate::Beschut;
-use crate::domain::figures::{TARGET_PERCENT, rounded, target_date};
+use crate::domain::figures::{Figures, TARGET_PERCENT, rounded, target_date};
 use crate::domain::indication::{Indication, IndicationEnd};
 use crate::store::{Filter, IndicationRow, PlacementRow, SchakeltrajectRow, Subject};
 
@@ -241,26 +242,24 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         let on = v.check(dates::required("on", req.on.as_ref()));
         v.finish()?;
         let (Some(scope), Some(on)) = (scope, on) else { unreachable!("checked by finish") };
-        let f = self.beschut.figures(scope.clone(), on).await?;
-        Ok(Response::new(pb::BeschutFigures {
-            scope: Some(scope),
-            on: Some(dates::to_proto(on)),
-            active_indications: f.active_indications as i64,
-            working_by_step: f.working_by_step.iter().map(|(step, n)| pb::StepCount { step: step.clone(), persons: *n as i64 }).collect(),
-            working_at_ibn: f.working_at_ibn as i64,
-            working_regulier_met_vangnet: f.working_vangnet as i64,
-            working: f.working as i64,
-            plaatsingspercentage: Some(decimals::to_proto(f.plaatsingspercentage)),
-            plaatsingspercentage_rounded: rounded(f.plaatsingspercentage),
-            target_percent: TARGET_PERCENT as i32,
-            target_date: Some(dates::to_proto(target_date())),
-            distance_to_target: Some(decimals::to_proto(f.distance_to_target)),
-            fte_at_ibn: Some(decimals::to_proto(f.fte_at_ibn)),
-            fte_elsewhere: Some(decimals::to_proto(f.fte_elsewhere)),
-            fte_total: Some(decimals::to_proto(f.fte_total)),
-            taakstelling_fte: f.taakstelling.map(decimals::to_proto),
-            realisation_percent: f.realisation_percent.map(decimals::to_proto),
-            realisation_percent_rounded: f.realisation_percent.map(rounded).unwrap_or(0),
+        let figures = self.beschut.figures(scope.clone(), &[on]).await?;
+        let f = figures.first().ok_or_else(|| ServiceError::Internal("no figures for the date".into()))?;
+        Ok(Response::new(figures_to_proto(&scope, on, f)))
+    }
+
+    async fn batch_get_beschut_figures(
+        &self,
+        request: Request<pb::BatchGetBeschutFiguresRequest>,
+    ) -> ApiResult<pb::BatchGetBeschutFiguresResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let scope = v.check(scope("scope", req.scope.as_ref()));
+        let on = v.check(dates::several("dates", &req.dates, None));
+        v.finish()?;
+        let (Some(scope), Some(on)) = (scope, on) else { unreachable!("checked by finish") };
+        let figures = self.beschut.figures(scope.clone(), &on).await?;
+        Ok(Response::new(pb::BatchGetBeschutFiguresResponse {
+            figures: on.iter().zip(&figures).map(|(&d, f)| figures_to_proto(&scope, d, f)).collect(),
         }))
     }
 
@@ -277,5 +276,28 @@ impl pb::beschut_service_server::BeschutService for BeschutApi {
         }
         let (started, ended, running) = self.beschut.schakeltraject_figures(scope.clone(), first, last).await?;
         Ok(Response::new(pb::SchakeltrajectFigures { scope: Some(scope), started: started as i64, ended: ended as i64, running: running as i64 }))
+    }
+}
+
+fn figures_to_proto(scope: &cpb::Scope, on: NaiveDate, f: &Figures) -> pb::BeschutFigures {
+    pb::BeschutFigures {
+        scope: Some(scope.clone()),
+        on: Some(dates::to_proto(on)),
+        active_indications: f.active_indications as i64,
+        working_by_step: f.working_by_step.iter().map(|(step, n)| pb::StepCount { step: step.clone(), persons: *n as i64 }).collect(),
+        working_at_ibn: f.working_at_ibn as i64,
+        working_regulier_met_vangnet: f.working_vangnet as i64,
+        working: f.working as i64,
+        plaatsingspercentage: Some(decimals::to_proto(f.plaatsingspercentage)),
+        plaatsingspercentage_rounded: rounded(f.plaatsingspercentage),
+        target_percent: TARGET_PERCENT as i32,
+        target_date: Some(dates::to_proto(target_date())),
+        distance_to_target: Some(decimals::to_proto(f.distance_to_target)),
+        fte_at_ibn: Some(decimals::to_proto(f.fte_at_ibn)),
+        fte_elsewhere: Some(decimals::to_proto(f.fte_elsewhere)),
+        fte_total: Some(decimals::to_proto(f.fte_total)),
+        taakstelling_fte: f.taakstelling.map(decimals::to_proto),
+        realisation_percent: f.realisation_percent.map(decimals::to_proto),
+        realisation_percent_rounded: f.realisation_percent.map(rounded).unwrap_or(0),
     }
 }

@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use partnership_platform::{ServiceError, decimals, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
+use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 
 use crate::Beschut;
 use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
@@ -22,63 +23,68 @@ impl Beschut {
         peer::resolve_scope(&self.intake, scope).await
     }
 
-    pub async fn figures(&self, scope: cpb::Scope, on: NaiveDate) -> Result<Figures, ServiceError> {
+    /// The figures on each of `dates` (in their order). Employment is
+    /// asked once for the persons at work on all of them, so each person
+    /// is handed out, and logged there, once.
+    pub async fn figures(&self, scope: cpb::Scope, dates: &[NaiveDate]) -> Result<Vec<Figures>, ServiceError> {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
-        let (indicated, placed) = {
+        let mut on_dates = Vec::with_capacity(dates.len());
+        {
             let mut conn = self.db.pool().acquire().await?;
-            (store::indicated_on(&mut conn, &codes, on).await?, store::placed_on(&mut conn, &codes, on).await?)
-        };
-        let on_proto = Some(partnership_platform::dates::to_proto(on));
+            for &on in dates {
+                on_dates.push((store::indicated_on(&mut conn, &codes, on).await?, store::placed_on(&mut conn, &codes, on).await?));
+            }
+        }
         // Only the persons with an indication in scope can count as
         // working; for a municipality or an area they are few, and asking
         // for them alone keeps employment from handing out (and logging)
         // every beschut employee of the partnership. For the partnership,
         // or a scope with more than a list's worth, everyone is asked for.
-        let candidate_ids = if partnership || indicated.len() > CANDIDATES_PER_ASK {
-            Vec::new()
-        } else {
-            indicated.clone()
+        let mut indicated_any: Vec<String> = on_dates.iter().flat_map(|(indicated, _)| indicated.iter().cloned()).collect();
+        indicated_any.sort_unstable();
+        indicated_any.dedup();
+        let candidate_ids = if partnership || indicated_any.len() > CANDIDATES_PER_ASK { Vec::new() } else { indicated_any };
+        let ask = epb::ListBeschutEmployeesRequest {
+            on: None,
+            municipality_codes: Vec::new(),
+            candidate_ids,
+            dates: dates.iter().map(|&d| partnership_platform::dates::to_proto(d)).collect(),
         };
-        let employees = self
-            .employment
-            .clone()
-            .list_beschut_employees(peer::request(
-                epb::ListBeschutEmployeesRequest { on: on_proto.clone(), municipality_codes: Vec::new(), candidate_ids },
-                peer::DEFAULT_DEADLINE,
-            ))
-            .await
-            .map_err(|s| unavailable(&s))?
-            .into_inner()
-            .employees;
-        let at_ibn = self
-            .employment
-            .clone()
-            .get_beschut_figures(peer::request(epb::GetBeschutFiguresRequest { scope: Some(scope), on: on_proto }, peer::DEFAULT_DEADLINE))
-            .await
-            .map_err(|s| unavailable(&s))?
-            .into_inner();
-        let taakstelling = if partnership {
-            self.taakstelling.fte(on.year(), For::Partnership)
-        } else {
-            self.taakstelling.fte(on.year(), For::Municipalities(&codes))
-        };
-        let inputs = Inputs {
-            indicated: indicated.into_iter().collect(),
-            ibn: employees
-                .into_iter()
-                .map(|e| IbnEmployee {
-                    candidate_id: e.candidate_id,
-                    step: epb::WerkladderStep::try_from(e.step)
-                        .map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-            placed: placed.into_iter().collect(),
-            fte_at_ibn: decimals::optional("fte", at_ibn.fte.as_ref()).ok().flatten().unwrap_or_default(),
-            taakstelling,
-        };
-        Ok(figures(&inputs))
+        let employment = self.employment.clone();
+        let (employees, at_ibn) = tokio::join!(
+            async { employment.clone().list_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await },
+            fte_at_ibn_on(&employment, &scope, dates),
+        );
+        let employees = employees.map_err(|s| unavailable(&s))?.into_inner().employees;
+        let at_ibn = at_ibn?;
+        let mut figures_on = Vec::with_capacity(dates.len());
+        for ((&on, (indicated, placed)), fte_at_ibn) in dates.iter().zip(on_dates).zip(at_ibn) {
+            let on_proto = Some(partnership_platform::dates::to_proto(on));
+            let taakstelling = if partnership {
+                self.taakstelling.fte(on.year(), For::Partnership)
+            } else {
+                self.taakstelling.fte(on.year(), For::Municipalities(&codes))
+            };
+            let inputs = Inputs {
+                indicated: indicated.into_iter().collect(),
+                ibn: employees
+                    .iter()
+                    .filter(|e| e.on == on_proto)
+                    .map(|e| IbnEmployee {
+                        candidate_id: e.candidate_id.clone(),
+                        step: epb::WerkladderStep::try_from(e.step)
+                            .map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned())
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                placed: placed.into_iter().collect(),
+                fte_at_ibn,
+                taakstelling,
+            };
+            figures_on.push(figures(&inputs));
+        }
+        Ok(figures_on)
     }
 
     /// Schakeltrajecten started and ended in the period, running at its end.
@@ -93,6 +99,24 @@ impl Beschut {
         let running = all.iter().filter(|s| s.start_date <= last && s.end_date.is_none_or(|e| e >= last)).count() as u64;
         Ok((started, ended, running))
     }
+}
+
+/// Employment's nieuw-beschut fte on each date (aggregates, no persons),
+/// asked concurrently.
+async fn fte_at_ibn_on(
+    employment: &EmploymentServiceClient<peer::PeerChannel>,
+    scope: &cpb::Scope,
+    dates: &[NaiveDate],
+) -> Result<Vec<rust_decimal::Decimal>, ServiceError> {
+    let asks = dates.iter().map(|&on| {
+        let mut employment = employment.clone();
+        let request = epb::GetBeschutFiguresRequest { scope: Some(scope.clone()), on: Some(partnership_platform::dates::to_proto(on)) };
+        async move {
+            let figures = employment.get_beschut_figures(peer::request(request, peer::DEFAULT_DEADLINE)).await.map_err(|s| unavailable(&s))?.into_inner();
+            Ok(decimals::optional("fte", figures.fte.as_ref()).ok().flatten().unwrap_or_default())
+        }
+    });
+    futures::future::try_join_all(asks).await
 }
 
 fn unavailable(status: &tonic::Status) -> ServiceError {

@@ -522,11 +522,16 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     ) -> ApiResult<pb::ListBeschutEmployeesResponse> {
         let caller = Caller::of(&request)?;
         let req = request.into_inner();
-        let on = dates::required("on", req.on.as_ref())?;
+        let on = if req.dates.is_empty() { Some(dates::required("on", req.on.as_ref())?) } else { dates::optional("on", req.on.as_ref())? };
+        let on = dates::several("dates", &req.dates, on)?;
         let candidates = (!req.candidate_ids.is_empty()).then_some(req.candidate_ids.as_slice());
-        let employees = self.employment.beschut_employees(codes(&req.municipality_codes), candidates, on).await?;
-        caller.touched_all(employees.iter().map(|e| e.candidate_id.as_str()));
-        Ok(Response::new(pb::ListBeschutEmployeesResponse { employees: employees.iter().map(employee_to_proto).collect() }))
+        let per_date = self.employment.beschut_employees(codes(&req.municipality_codes), candidates, &on).await?;
+        let mut employees = Vec::new();
+        for (on, listed) in &per_date {
+            caller.touched_all(listed.iter().map(|e| e.candidate_id.as_str()));
+            employees.extend(listed.iter().map(|e| employee_to_proto(e, *on)));
+        }
+        Ok(Response::new(pb::ListBeschutEmployeesResponse { employees }))
     }
 
     async fn get_lks_contract_groups(
@@ -562,11 +567,12 @@ fn lks_group_to_proto(g: &crate::store::LksGroup) -> pb::LksContractGroup {
     }
 }
 
-fn employee_to_proto(e: &crate::domain::figures::BeschutEmployee) -> pb::BeschutEmployee {
+fn employee_to_proto(e: &crate::domain::figures::BeschutEmployee, on: NaiveDate) -> pb::BeschutEmployee {
     pb::BeschutEmployee {
         candidate_id: e.candidate_id.clone(),
         step: step_to(e.step),
         hours_per_week: Some(decimals::to_proto(e.hours_per_week)),
+        on: Some(dates::to_proto(on)),
     }
 }
 

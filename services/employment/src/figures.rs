@@ -63,33 +63,36 @@ impl Employment {
 
     pub async fn beschut_figures(&self, scope: &cpb::Scope, on: NaiveDate) -> Result<Beschut, ServiceError> {
         let codes = self.codes(scope).await?;
-        let (contracts, steps) = self.beschut_contracts(codes, None, on).await?;
+        let (contracts, steps) = self.beschut_contracts(codes, None, Period { first: on, last: on }).await?;
         Ok(figures::beschut(&contracts, &steps, on))
     }
 
-    /// For the beschut service: who is employed beschut on the date (of
-    /// these candidates only, if given).
+    /// For the beschut service: who is employed beschut on each of the
+    /// dates (of these candidates only, if given), read in one pass over
+    /// the contracts running between the first and the last date.
     pub async fn beschut_employees(
         &self,
         codes: Option<Vec<String>>,
         candidates: Option<&[String]>,
-        on: NaiveDate,
-    ) -> Result<Vec<BeschutEmployee>, ServiceError> {
-        let (contracts, steps) = self.beschut_contracts(codes, candidates, on).await?;
-        Ok(figures::beschut_employees(&contracts, &steps, on))
+        dates: &[NaiveDate],
+    ) -> Result<Vec<(NaiveDate, Vec<BeschutEmployee>)>, ServiceError> {
+        let (Some(&first), Some(&last)) = (dates.iter().min(), dates.iter().max()) else { return Ok(Vec::new()) };
+        let (contracts, steps) = self.beschut_contracts(codes, candidates, Period { first, last }).await?;
+        Ok(dates.iter().map(|&on| (on, figures::beschut_employees(&contracts, &steps, on))).collect())
     }
 
-    /// Beschut PW contracts running on the date, and their werkladder steps.
+    /// Beschut PW contracts running on a day of `span`, and their werkladder
+    /// steps.
     async fn beschut_contracts(
         &self,
         codes: Option<Vec<String>>,
         candidates: Option<&[String]>,
-        on: NaiveDate,
+        span: Period,
     ) -> Result<(Vec<Contract>, HashMap<String, Vec<(NaiveDate, WerkladderStep)>>), ServiceError> {
         let mut conn = self.db.pool().acquire().await?;
-        let contracts = store::running_beschut_contracts(&mut conn, codes.as_deref(), candidates, on).await?;
+        let contracts = store::running_beschut_contracts(&mut conn, codes.as_deref(), candidates, span).await?;
         let mut steps: HashMap<String, Vec<(NaiveDate, WerkladderStep)>> = HashMap::new();
-        for event in store::events_of_running_beschut(&mut conn, "WERKLADDER_STEP", codes.as_deref(), candidates, on).await? {
+        for event in store::events_of_running_beschut(&mut conn, "WERKLADDER_STEP", codes.as_deref(), candidates, span).await? {
             if let Some(step) = WerkladderStep::from_code(&event.value) {
                 steps.entry(event.hr_contract_id).or_default().push((event.effective_date, step));
             }

@@ -480,11 +480,11 @@ pub async fn lks_groups(conn: &mut AnyConnection, codes: &[String], period: Peri
     Ok((unmeasured, measured))
 }
 
-/// `AND c` is a nieuw beschut PW contract running on the day, in scope,
-/// of one of `candidates` if given.
-fn running_beschut<'a>(sql: &'a mut Sql, backend: Backend, codes: Option<&[String]>, candidates: Option<&[String]>, on: NaiveDate) -> &'a mut Sql {
+/// `AND c` is a nieuw beschut PW contract running on a day of `span`, in
+/// scope, of one of `candidates` if given.
+fn running_beschut<'a>(sql: &'a mut Sql, backend: Backend, codes: Option<&[String]>, candidates: Option<&[String]>, span: Period) -> &'a mut Sql {
     sql.push(" AND c.kind = 'PW' AND c.doelgroep = ").bind(Doelgroep::NieuwBeschut.code());
-    running(sql, "c", on, on);
+    running(sql, "c", span.first, span.last);
     in_scope(sql, "c", codes);
     if let Some(ids) = candidates {
         sql.push(" AND c.candidate_id IN ").bind_json_list(backend, ids);
@@ -501,18 +501,18 @@ fn candidate_chunks(candidates: Option<&[String]>) -> Vec<Option<&[String]>> {
     }
 }
 
-/// Nieuw beschut PW contracts running on the day (of these candidates only,
-/// if given).
+/// Nieuw beschut PW contracts running on a day of `span` (of these
+/// candidates only, if given).
 pub async fn running_beschut_contracts(
     conn: &mut AnyConnection,
     codes: Option<&[String]>,
     candidates: Option<&[String]>,
-    on: NaiveDate,
+    span: Period,
 ) -> Result<Vec<Contract>> {
     let mut contracts = Vec::new();
     for chunk in candidate_chunks(candidates) {
         let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE 1 = 1"));
-        running_beschut(&mut sql, Backend::of(conn), codes, chunk, on);
+        running_beschut(&mut sql, Backend::of(conn), codes, chunk, span);
         for row in sql.query().fetch_all(&mut *conn).await? {
             contracts.push(contract(&row)?);
         }
@@ -527,7 +527,7 @@ pub async fn events_of_running_beschut(
     kind: &str,
     codes: Option<&[String]>,
     candidates: Option<&[String]>,
-    on: NaiveDate,
+    span: Period,
 ) -> Result<Vec<EventRow>> {
     let mut events = Vec::new();
     for chunk in candidate_chunks(candidates) {
@@ -536,7 +536,7 @@ pub async fn events_of_running_beschut(
              FROM development_events e JOIN contracts c ON c.hr_contract_id = e.hr_contract_id WHERE e.kind = ",
         );
         sql.bind(kind);
-        running_beschut(&mut sql, Backend::of(conn), codes, chunk, on).push(" ORDER BY e.effective_date, e.recorded_at");
+        running_beschut(&mut sql, Backend::of(conn), codes, chunk, span).push(" ORDER BY e.effective_date, e.recorded_at");
         for row in sql.query().fetch_all(&mut *conn).await? {
             events.push(event(&row)?);
         }

@@ -33,6 +33,24 @@ pub fn optional(field: &str, date: Option<&Date>) -> Result<Option<NaiveDate>, S
     }
 }
 
+/// The most dates one request may ask figures for.
+pub const MAX_DATES: usize = 12;
+
+/// A repeated date field with 1 to [`MAX_DATES`] dates (besides `also`,
+/// dates already read from another field): each is checked as
+/// `field[i]`.
+pub fn several(field: &str, dates: &[Date], also: Option<NaiveDate>) -> Result<Vec<NaiveDate>, ServiceError> {
+    let mut all: Vec<NaiveDate> = also.into_iter().collect();
+    for (i, date) in dates.iter().enumerate() {
+        all.push(parse(&format!("{field}[{i}]"), date)?);
+    }
+    match all.len() {
+        0 => Err(ServiceError::invalid(field, "at least one date is required")),
+        n if n > MAX_DATES => Err(ServiceError::invalid(field, format!("{n} dates; at most {MAX_DATES} in one request"))),
+        _ => Ok(all),
+    }
+}
+
 /// A required date that may not lie in the future.
 pub fn required_past(field: &str, date: Option<&Date>) -> Result<NaiveDate, ServiceError> {
     let date = required(field, date)?;

@@ -26,8 +26,9 @@ pub struct Sources {
     /// The same on the previous quarter's end (quarter on quarter).
     pub headcount_previous: Fetched<epb::HeadcountFigures>,
     pub activities: Fetched<epb::ActivityFigures>,
-    /// On the period's end, and on the ends of Y−1 and Y−2.
-    pub beschut: [Fetched<bpb::BeschutFigures>; 3],
+    /// On the period's end, and on the ends of Y−1 and Y−2 (in that
+    /// order), in one call.
+    pub beschut: Fetched<bpb::BatchGetBeschutFiguresResponse>,
     pub finance: Fetched<fpb::FinanceFigures>,
 }
 
@@ -69,15 +70,11 @@ impl Reporting {
             let req = epb::GetTrajectoryResultFiguresRequest { scope: scope.clone(), period: period(first, last) };
             fetch!("employment.GetTrajectoryResultFigures", self.employment, get_trajectory_result_figures, req, d)
         };
-        let beschut = |on| {
-            let req = bpb::GetBeschutFiguresRequest { scope: scope.clone(), on: Some(dates::to_proto(on)) };
-            fetch!("beschut.GetBeschutFigures", self.beschut, get_beschut_figures, req, d)
-        };
         let year_end = ReportPeriod::year_end;
         let year_start = |year: i32| chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(end);
         let period_to_date = period(p.year_start(), end);
         let previous = p.previous();
-        let (areas, c0, c1, c2, area_counts, t0, t1, t2, started, headcount, headcount_previous, activities, b0, b1, b2, finance) = tokio::join!(
+        let (areas, c0, c1, c2, area_counts, t0, t1, t2, started, headcount, headcount_previous, activities, beschut, finance) = tokio::join!(
             fetch!("intake.ListAreas", self.intake, list_areas, ipb::ListAreasRequest { as_of: as_of.clone() }, d),
             cohort(y),
             cohort(y - 1),
@@ -124,9 +121,16 @@ impl Reporting {
                 epb::GetActivityFiguresRequest { scope: scope.clone(), period: period_to_date.clone() },
                 d
             ),
-            beschut(end),
-            beschut(year_end(y - 1)),
-            beschut(year_end(y - 2)),
+            fetch!(
+                "beschut.BatchGetBeschutFigures",
+                self.beschut,
+                batch_get_beschut_figures,
+                bpb::BatchGetBeschutFiguresRequest {
+                    scope: scope.clone(),
+                    dates: [end, year_end(y - 1), year_end(y - 2)].map(dates::to_proto).to_vec(),
+                },
+                d
+            ),
             fetch!(
                 "finance.GetFinanceFigures",
                 self.finance,
@@ -144,7 +148,7 @@ impl Reporting {
             headcount,
             headcount_previous,
             activities,
-            beschut: [b0, b1, b2],
+            beschut,
             finance,
         }
     }

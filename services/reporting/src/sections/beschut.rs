@@ -19,11 +19,11 @@ fn percent_cell(exact: Option<&partnership_proto::google::r#type::Decimal>, roun
 }
 
 pub fn beschut(sources: &Sources, p: ReportPeriod) -> pb::Section {
-    let fetches: Vec<&pb::Fetch> = sources.beschut.iter().map(|b| &b.fetch).collect();
-    section("beschut", 6, "Beschut werk", &fetches, failures(&sources.beschut), || {
-        // Oldest first: the year-ends, then the quarter's end.
+    section("beschut", 6, "Beschut werk", &[&sources.beschut.fetch], failures([&sources.beschut]), || {
+        // Oldest first: the year-ends, then the quarter's end (asked for
+        // the other way round).
         let dates = [ReportPeriod::year_end(p.year - 2), ReportPeriod::year_end(p.year - 1), p.end()];
-        let figures: Vec<&bpb::BeschutFigures> = [&sources.beschut[2], &sources.beschut[1], &sources.beschut[0]].iter().filter_map(|b| b.ok()).collect();
+        let figures: Vec<&bpb::BeschutFigures> = sources.beschut.ok().map(|b| b.figures.iter().rev().collect()).unwrap_or_default();
         let mut columns = vec![String::new()];
         columns.extend(dates.iter().map(|d| labels::date(*d)));
         let per = |f: fn(&bpb::BeschutFigures) -> pb::Cell| figures.iter().map(|x| f(x)).collect::<Vec<_>>();

@@ -30,8 +30,8 @@ pub fn targets(sources: &Sources, p: ReportPeriod, partnership: bool) -> pb::Sec
         }
         Err(reason) => rows.push(unavailable_row("youth_share", "Aandeel jongeren", reason)),
     }
-    match &sources.beschut[0].result {
-        Ok(b) => {
+    match sources.beschut.result.as_ref().map(|b| b.figures.first()) {
+        Ok(Some(b)) => {
             let placement = value(b.plaatsingspercentage.as_ref());
             let status = if placement >= Decimal::from(b.target_percent) {
                 "Doel gehaald".to_owned()
@@ -41,6 +41,7 @@ pub fn targets(sources: &Sources, p: ReportPeriod, partnership: bool) -> pb::Sec
             let cell = pb::Cell { number: b.plaatsingspercentage.clone(), percent: Some(b.plaatsingspercentage_rounded), ..Default::default() };
             rows.push(row("beschut_placement", "Plaatsingspercentage beschut werk", 0, vec![cell, text(format!("{}% eind 2024", b.target_percent)), text(status)]));
         }
+        Ok(None) => rows.push(unavailable_row("beschut_placement", "Plaatsingspercentage beschut werk", "beschut gave no figures")),
         Err(reason) => rows.push(unavailable_row("beschut_placement", "Plaatsingspercentage beschut werk", reason)),
     }
     match &sources.started.result {
@@ -62,7 +63,7 @@ pub fn targets(sources: &Sources, p: ReportPeriod, partnership: bool) -> pb::Sec
             rows.push(unavailable_row("norm_200", "Gestarte dienstverbanden", reason));
         }
     }
-    let fetches = [&sources.cohorts[0].fetch, &sources.beschut[0].fetch, &sources.started.fetch];
+    let fetches = [&sources.cohorts[0].fetch, &sources.beschut.fetch, &sources.started.fetch];
     pb::Section {
         key: "doelen".into(),
         number: 8,
