@@ -397,7 +397,7 @@ async fn a_changed_contract_keeps_its_earlier_version() {
     let mut second = first.clone();
     second.end_date = date("2022-12-31");
     second.hours_per_week = decimal("24");
-    let outcomes: Vec<i32> = hr.push(&[first, second], 10).await[0].results.iter().map(|r| r.outcome).collect();
+    let outcomes: Vec<i32> = hr.push(&[first, second.clone()], 10).await[0].results.iter().map(|r| r.outcome).collect();
     assert_eq!(outcomes, [pb::ContractOutcome::Created as i32, pb::ContractOutcome::Updated as i32]);
     let mut employment = suite.employment().await;
     let stored = employment.get_contract(pb::GetContractRequest { hr_contract_id: "C-1".into() }).await.unwrap().into_inner();
@@ -411,6 +411,18 @@ async fn a_changed_contract_keeps_its_earlier_version() {
         .unwrap()
         .into_inner();
     assert_eq!((h.pw_persons, h.pw_inflow, h.pw_outflow), (0, 1, 1));
+
+    // Pushed again, the stored one unchanged, then a change twice in one
+    // push: compared with what is stored, then with the push's own change.
+    let mut third = second.clone();
+    third.hours_per_week = decimal("28");
+    let outcomes: Vec<i32> = hr.push(&[second.clone(), third.clone(), third], 10).await[0].results.iter().map(|r| r.outcome).collect();
+    use pb::ContractOutcome::{Unchanged, Updated};
+    assert_eq!(outcomes, [Unchanged as i32, Updated as i32, Unchanged as i32]);
+    let again: Vec<i32> = hr.push(&[second], 10).await[0].results.iter().map(|r| r.outcome).collect();
+    assert_eq!(again, [Updated as i32], "back to 24 hours is a change too");
+    let stored = employment.get_contract(pb::GetContractRequest { hr_contract_id: "C-1".into() }).await.unwrap().into_inner();
+    assert_eq!((stored.version, stored.hours_per_week.unwrap().value.as_str(), stored.earlier_versions.len()), (4, "24", 3));
 }
 
 /// The DVB_IBN entries in a registration's effective history.

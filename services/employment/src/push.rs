@@ -124,8 +124,19 @@ impl Employment {
     async fn store_batch(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {
         let now = crate::now();
         let ids: Vec<String> = items.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
+        let fingerprints: Vec<Option<String>> = items.iter().map(|(_, i)| i.as_ref().ok().map(|p| p.contract.fingerprint())).collect();
         let mut tx = self.db.begin_write().await?;
-        let mut current = store::contracts_by_ids(tx.conn(), &ids).await?;
+        // What is stored, in two steps: every contract's fingerprint (small),
+        // then whole contracts only for those that differ from the push —
+        // HR sends everything every time, and most of it is unchanged.
+        let stored = store::fingerprints_by_ids(tx.conn(), &ids).await?;
+        let differs = |id: &str, fingerprint: &str| stored.get(id).is_none_or(|(_, f)| f != fingerprint);
+        let changed: Vec<String> = items
+            .iter()
+            .zip(&fingerprints)
+            .filter_map(|((id, _), f)| f.as_ref().filter(|f| stored.contains_key(id) && differs(id, f)).map(|_| id.clone()))
+            .collect();
+        let mut current = store::contracts_by_ids(tx.conn(), &changed).await?;
         // Only a contract that may become PW here asks whether its
         // candidate has an open trajectory: a PW contract that is new,
         // changed, or pushed twice in the batch. An unchanged push (HR
@@ -136,13 +147,12 @@ impl Employment {
         }
         let candidate_ids: Vec<String> = items
             .iter()
-            .filter_map(|(id, i)| i.as_ref().ok().map(|p| (id, p)))
-            .filter(|(id, p)| {
-                p.contract.kind == ContractKind::Pw
-                    && (seen.get(id.as_str()).is_some_and(|n| *n > 1)
-                        || current.get(id.as_str()).is_none_or(|(_, _, stored)| *stored != p.contract.fingerprint()))
+            .zip(&fingerprints)
+            .filter_map(|((id, i), f)| i.as_ref().ok().zip(f.as_ref()).map(|(p, f)| (id, p, f)))
+            .filter(|(id, p, f)| {
+                p.contract.kind == ContractKind::Pw && (seen.get(id.as_str()).is_some_and(|n| *n > 1) || differs(id, f))
             })
-            .map(|(_, p)| p.contract.candidate_id.clone())
+            .map(|(_, p, _)| p.contract.candidate_id.clone())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -152,7 +162,7 @@ impl Employment {
 
         let mut outcomes = Vec::with_capacity(items.len());
         let mut new_rows = NewRows::default();
-        for (id, item) in items {
+        for ((id, item), fingerprint) in items.into_iter().zip(fingerprints) {
             let pushed = match item {
                 Ok(pushed) => pushed,
                 Err(rejection) => {
@@ -161,9 +171,12 @@ impl Employment {
                 }
             };
             let contract = pushed.contract;
-            let fingerprint = contract.fingerprint();
+            let fingerprint = fingerprint.unwrap_or_else(|| contract.fingerprint());
+            // Whole in `current` if it differed from the store or came
+            // earlier in this batch; else only its stored fingerprint.
             let (outcome, became_pw) = match current.get(&id) {
                 Some((_, _, stored)) if *stored == fingerprint => (Outcome::Unchanged, false),
+                None if !differs(&id, &fingerprint) => (Outcome::Unchanged, false),
                 Some((old, version, _)) => {
                     if new_rows.created.contains(&id) {
                         // Created earlier in this batch: it must be stored before it changes.

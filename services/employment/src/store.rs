@@ -172,6 +172,19 @@ pub async fn contracts_by_ids(
     Ok(found)
 }
 
+/// The version and fingerprint of each of these contracts that is stored.
+pub async fn fingerprints_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, (i64, String)>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(JSON_LIST) {
+        let mut sql = Sql::new("SELECT hr_contract_id, version, fingerprint FROM contracts WHERE hr_contract_id IN ");
+        sql.bind_json_list(Backend::of(conn), chunk);
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            found.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+        }
+    }
+    Ok(found)
+}
+
 pub async fn insert_contract(conn: &mut AnyConnection, c: &Contract, fingerprint: &str, at: &str) -> Result<()> {
     insert_contracts(conn, &[(c.clone(), fingerprint.to_owned())], at).await
 }
