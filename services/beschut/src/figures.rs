@@ -6,9 +6,10 @@ use partnership_platform::{ServiceError, decimals, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
+use rust_decimal::Decimal;
 
 use crate::Beschut;
-use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
+use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures, fte};
 use crate::domain::taakstelling::For;
 use crate::store::{self, Filter};
 
@@ -44,7 +45,8 @@ impl Beschut {
         let mut indicated_any: Vec<String> = on_dates.iter().flat_map(|(indicated, _)| indicated.iter().cloned()).collect();
         indicated_any.sort_unstable();
         indicated_any.dedup();
-        let candidate_ids = if partnership || indicated_any.len() > CANDIDATES_PER_ASK { Vec::new() } else { indicated_any };
+        let everyone = partnership || indicated_any.len() > CANDIDATES_PER_ASK;
+        let candidate_ids = if everyone { Vec::new() } else { indicated_any };
         let ask = epb::ListBeschutEmployeesRequest {
             on: None,
             municipality_codes: Vec::new(),
@@ -52,12 +54,18 @@ impl Beschut {
             dates: dates.iter().map(|&d| partnership_platform::dates::to_proto(d)).collect(),
         };
         let employment = self.employment.clone();
+        // For the partnership the list holds every beschut employee with
+        // their hours, which is what employment's fte counts; for a smaller
+        // scope employment counts the contracts its municipalities pay.
         let (employees, at_ibn) = tokio::join!(
             async { employment.clone().list_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await },
-            fte_at_ibn_on(&employment, &scope, dates),
+            async { if partnership { Ok(None) } else { fte_at_ibn_on(&employment, &scope, dates).await.map(Some) } },
         );
         let employees = employees.map_err(|s| unavailable(&s))?.into_inner().employees;
-        let at_ibn = at_ibn?;
+        let at_ibn = match at_ibn? {
+            Some(at_ibn) => at_ibn,
+            None => dates.iter().map(|&on| hours_listed_on(&employees, on).map(fte)).collect::<Result<_, _>>()?,
+        };
         let mut figures_on = Vec::with_capacity(dates.len());
         for ((&on, (indicated, placed)), fte_at_ibn) in dates.iter().zip(on_dates).zip(at_ibn) {
             let on_proto = Some(partnership_platform::dates::to_proto(on));
@@ -101,13 +109,25 @@ impl Beschut {
     }
 }
 
+/// The hours per week of the employees listed on the date.
+fn hours_listed_on(employees: &[epb::BeschutEmployee], on: NaiveDate) -> Result<Decimal, ServiceError> {
+    let on = Some(partnership_platform::dates::to_proto(on));
+    let mut hours = Decimal::ZERO;
+    for e in employees.iter().filter(|e| e.on == on) {
+        hours += decimals::optional("hours_per_week", e.hours_per_week.as_ref())
+            .map_err(|e| ServiceError::Internal(format!("employment sent {e}")))?
+            .unwrap_or_default();
+    }
+    Ok(hours)
+}
+
 /// Employment's nieuw-beschut fte on each date (aggregates, no persons),
 /// asked concurrently.
 async fn fte_at_ibn_on(
     employment: &EmploymentServiceClient<peer::PeerChannel>,
     scope: &cpb::Scope,
     dates: &[NaiveDate],
-) -> Result<Vec<rust_decimal::Decimal>, ServiceError> {
+) -> Result<Vec<Decimal>, ServiceError> {
     let asks = dates.iter().map(|&on| {
         let mut employment = employment.clone();
         let request = epb::GetBeschutFiguresRequest { scope: Some(scope.clone()), on: Some(partnership_platform::dates::to_proto(on)) };

@@ -68,12 +68,16 @@ impl Finance {
             pluspakket: Vec::new(),
             unavailable: Vec::new(),
         };
-        match self.lks_figures(&codes, &months(year, 1, through.number * 3)).await {
+        // The two asks of the peers are independent: made at once.
+        let months = months(year, 1, through.number * 3);
+        let (lks, registrations) =
+            tokio::join!(self.lks_figures(&codes, &months), self.peers.pluspakket_registrations(None, year));
+        match lks {
             Ok(lks) => figures.lks = lks,
             Err(ServiceError::Unavailable(detail)) => figures.unavailable.push(detail),
             Err(other) => return Err(other),
         }
-        let registrations = self.peers.pluspakket_registrations(None, year).await?;
+        let registrations = registrations?;
         let in_scope: Vec<_> = registrations.into_iter().filter(|r| codes.contains(&r.municipality_code)).collect();
         figures.pluspakket = revenue(&self.reference.prices, &in_scope, month_first(year, 1), through.last_day())?;
         Ok(figures)
