@@ -68,10 +68,16 @@ impl Finance {
             pluspakket: Vec::new(),
             unavailable: Vec::new(),
         };
-        // The two asks of the peers are independent: made at once.
+        // The two asks of the peers are independent: made at once. For a
+        // municipality intake lists its own registrations (those of the
+        // municipalities it was formed from included), not everyone's.
         let months = months(year, 1, through.number * 3);
+        let municipality = match scope {
+            Scope::Municipality(code) => Some(code.as_str()),
+            Scope::Partnership | Scope::Area(_) => None,
+        };
         let (lks, registrations) =
-            tokio::join!(self.lks_figures(&codes, &months), self.peers.pluspakket_registrations(None, year));
+            tokio::join!(self.lks_figures(&codes, &months), self.peers.pluspakket_registrations(municipality, year));
         match lks {
             Ok(lks) => figures.lks = lks,
             Err(ServiceError::Unavailable(detail)) => figures.unavailable.push(detail),
