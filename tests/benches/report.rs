@@ -24,7 +24,9 @@ use partnership_suite::demo::{self, Plan};
 
 async fn timed_report(suite: &TestSuite, scope: Option<partnership_proto::common::Scope>, label: &str) -> f64 {
     let mut reporting = suite.reporting().await;
-    // One warm-up, then the median of five.
+    // One warm-up, then the median of `REPORT_RUNS` (five unless told;
+    // more for a profile).
+    let runs: usize = std::env::var("REPORT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
     let request = pb::GetReportRequest { year: 2024, quarter: 4, scope, strict: false };
     let report = reporting.get_report(request.clone()).await.expect("report").into_inner();
     for section in &report.sections {
@@ -33,14 +35,14 @@ async fn timed_report(suite: &TestSuite, scope: Option<partnership_proto::common
         }
     }
     let mut times = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..runs {
         let started = Instant::now();
         reporting.get_report(request.clone()).await.expect("report");
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(|a, b| a.total_cmp(b));
-    let median = times[2];
-    println!("  report {label:<28} median {median:>8.1} ms  (min {:.1}, max {:.1})", times[0], times[4]);
+    let median = times[runs / 2];
+    println!("  report {label:<28} median {median:>8.1} ms  (min {:.1}, max {:.1})", times[0], times[runs - 1]);
     if label == "partnership" {
         let mut calls: Vec<&pb::Fetch> = report.sections.iter().flat_map(|s| &s.fetches).collect();
         calls.sort_by_key(|f| std::cmp::Reverse(f.elapsed_micros));

@@ -125,6 +125,10 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .idle_timeout(Duration::from_secs(300))
             .max_lifetime(Duration::from_secs(1800))
+            // A SQLite connection is a file handle in this process: there is
+            // no server to have gone away, so pinging it before every
+            // acquire only costs a round trip to its worker thread.
+            .test_before_acquire(backend != Backend::Sqlite)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -140,6 +144,12 @@ impl Db {
                             // reread the same pages from the OS. Grown on
                             // demand, so an idle service stays small.
                             "PRAGMA cache_size = -16384",
+                            // The savepoint journal of group commit (and
+                            // temporary b-trees of sorts) in memory: on
+                            // disk it spills past 64 KiB into a temp file
+                            // written on every grouped write. Durability is
+                            // the WAL's, not this journal's.
+                            "PRAGMA temp_store = MEMORY",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }
