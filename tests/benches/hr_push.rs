@@ -1,7 +1,8 @@
 //! Benchmark (not a test): how long IBN's HR system waits for a push of
 //! 100,000 contracts, and how long the same push takes again (the
 //! idempotent path: every contract unchanged), with their ratio measured in
-//! the same run, and a push in which 1% changed.
+//! the same run, and a push in which 1% changed; then a push of 100,000
+//! other contracts and its repeat with two calls under way at once.
 //!
 //! `cargo bench -p partnership-e2e --bench hr_push` (release build; the
 //! suite runs in-process on SQLite, outbox delivery paused so only the push
@@ -33,9 +34,11 @@ fn contract(n: u32, hours: u32) -> pb::ContractInput {
     }
 }
 
-async fn timed_push(hr: &mut Hr, contracts: &[pb::ContractInput]) -> (Duration, [i64; 4]) {
+/// The push in calls of 10,000 contracts, `in_flight` of them under way at
+/// once (1: one after another).
+async fn timed_push(hr: &Hr, contracts: &[pb::ContractInput], in_flight: usize) -> (Duration, [i64; 4]) {
     let started = Instant::now();
-    let answers = hr.push(contracts, 10_000).await;
+    let answers = hr.push_in_flight(contracts, 10_000, in_flight).await;
     let elapsed = started.elapsed();
     let mut totals = [0i64; 4];
     for a in answers {
@@ -70,15 +73,23 @@ async fn main() {
     println!("setup: {n} candidates imported into intake in {:.2} s", started.elapsed().as_secs_f64());
 
     let contracts: Vec<pb::ContractInput> = (1..=n).map(|k| contract(k, 32)).collect();
-    let mut hr = suite.hr().await;
-    let (first, totals) = timed_push(&mut hr, &contracts).await;
+    let hr = suite.hr().await;
+    let (first, totals) = timed_push(&hr, &contracts, 1).await;
     report("first push (all new)", contracts.len(), first, totals);
-    let (again, totals) = timed_push(&mut hr, &contracts).await;
+    let (again, totals) = timed_push(&hr, &contracts, 1).await;
     report("same push again (unchanged)", contracts.len(), again, totals);
     let changed: Vec<pb::ContractInput> =
         (1..=n).map(|k| if k % 100 == 0 { contract(k, 24) } else { contract(k, 32) }).collect();
-    let (third, totals) = timed_push(&mut hr, &changed).await;
+    let (third, totals) = timed_push(&hr, &changed, 1).await;
     report("push with 1% changed", changed.len(), third, totals);
+    // The same three with two calls under way at once: while one call's
+    // BSNs are resolved in intake, the other's contracts are stored.
+    let also: Vec<pb::ContractInput> = (n + 1..=2 * n).map(|k| contract(k, 32)).collect();
+    import_candidates(&mut intake, n + 1, n, "GM0828").await;
+    let (first2, totals) = timed_push(&hr, &also, 2).await;
+    report("first push, 2 calls at once", also.len(), first2, totals);
+    let (again2, totals) = timed_push(&hr, &also, 2).await;
+    report("again, 2 calls at once", also.len(), again2, totals);
     // The part of the repeat that is intake's: resolving the BSNs.
     let started = Instant::now();
     let bsns: Vec<String> = (1..=n).map(bsn).collect();
@@ -93,9 +104,11 @@ async fn main() {
         100.0 * resolving.as_secs_f64() / again.as_secs_f64()
     );
     println!(
-        "ratio idempotent / first push: {:.2}   ratio 1%-changed / first push: {:.2}",
+        "ratio idempotent / first push: {:.2}   ratio 1%-changed / first push: {:.2}   ratio 2 at once / 1 at a time: first {:.2}, again {:.2}",
         again.as_secs_f64() / first.as_secs_f64(),
-        third.as_secs_f64() / first.as_secs_f64()
+        third.as_secs_f64() / first.as_secs_f64(),
+        first2.as_secs_f64() / first.as_secs_f64(),
+        again2.as_secs_f64() / again.as_secs_f64()
     );
     suite.suite.stop().await.expect("clean shutdown");
 }

@@ -425,6 +425,40 @@ async fn a_changed_contract_keeps_its_earlier_version() {
     assert_eq!((stored.version, stored.hours_per_week.unwrap().value.as_str(), stored.earlier_versions.len()), (4, "24", 3));
 }
 
+#[tokio::test]
+async fn pushes_under_way_at_once_store_each_contract_once() {
+    // Three pushes at once, two of them the same 300 contracts and the
+    // third overlapping both: every contract is created by exactly one of
+    // them, and each person gets one trajectory, whichever push came first.
+    let suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 450, "GM0828").await;
+    let of = |n: u32| contract(&format!("HR-{n:03}"), n, pb::ContractKind::Pw, "2022-01-01", None, "32", pw(pb::Doelgroep::NieuwRegulier, pb::Uitstroomprofiel::NietBekend));
+    let mut contracts: Vec<pb::ContractInput> = (1..=300).map(of).collect();
+    contracts.extend((1..=300).map(of));
+    contracts.extend((151..=450).map(of));
+    let answers = suite.hr().await.push_in_flight(&contracts, 300, 3).await;
+    let total = |f: fn(&pb::PushContractsResponse) -> i32| answers.iter().map(f).sum::<i32>();
+    assert_eq!((total(|a| a.created), total(|a| a.unchanged), total(|a| a.updated), total(|a| a.rejected)), (450, 450, 0, 0));
+    let mut employment = suite.employment().await;
+    let mut open = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = employment
+            .list_trajectories(pb::ListTrajectoriesRequest { page_size: 1000, page_token, open_only: true, ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
+        open.extend(page.trajectories.into_iter().map(|t| t.candidate_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let persons: HashSet<&String> = open.iter().collect();
+    assert_eq!((open.len(), persons.len()), (450, 450), "one open trajectory for each of the 450 persons");
+}
+
 /// The DVB_IBN entries in a registration's effective history.
 async fn dvb_ibn_entries(intake: &mut ipb::intake_service_client::IntakeServiceClient<partnership_e2e::Authed>, id: &str) -> Vec<ipb::StatusEntry> {
     let registration = intake.get_registration(ipb::GetRegistrationRequest { id: id.to_owned() }).await.unwrap().into_inner();

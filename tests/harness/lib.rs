@@ -152,6 +152,27 @@ impl Hr {
         }
         answers
     }
+
+    /// Pushes contracts a batch per call with up to `in_flight` calls under
+    /// way at once, as an export job with several connections would; the
+    /// answers in the order of the batches.
+    pub async fn push_in_flight(&self, contracts: &[epb::ContractInput], batch: usize, in_flight: usize) -> Vec<epb::PushContractsResponse> {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
+        let mut calls = tokio::task::JoinSet::new();
+        for (n, chunk) in contracts.chunks(batch).enumerate() {
+            let permit = permits.clone().acquire_owned().await.expect("the semaphore stays open");
+            let mut employment = self.employment.clone();
+            let request = epb::PushContractsRequest { contracts: chunk.to_vec() };
+            calls.spawn(async move {
+                let answer = employment.push_contracts(request).await.expect("push accepted").into_inner();
+                drop(permit);
+                (n, answer)
+            });
+        }
+        let mut answers = calls.join_all().await;
+        answers.sort_by_key(|(n, _)| *n);
+        answers.into_iter().map(|(_, answer)| answer).collect()
+    }
 }
 
 /// An exact decimal for a request.
