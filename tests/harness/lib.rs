@@ -145,12 +145,7 @@ pub struct Hr {
 impl Hr {
     /// Pushes contracts, a batch at a time; the answers in order.
     pub async fn push(&mut self, contracts: &[epb::ContractInput], batch: usize) -> Vec<epb::PushContractsResponse> {
-        let mut answers = Vec::new();
-        for chunk in contracts.chunks(batch) {
-            let request = epb::PushContractsRequest { contracts: chunk.to_vec() };
-            answers.push(self.employment.push_contracts(request).await.expect("push accepted").into_inner());
-        }
-        answers
+        self.push_in_flight(contracts, batch, 1).await
     }
 
     /// Pushes contracts a batch per call with up to `in_flight` calls under
