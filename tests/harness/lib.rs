@@ -150,7 +150,9 @@ impl Hr {
 
     /// Pushes contracts a batch per call with up to `in_flight` calls under
     /// way at once, as an export job with several connections would; the
-    /// answers in the order of the batches.
+    /// answers in the order of the batches. A call answered ABORTED (on
+    /// PostgreSQL, a push under way at the same time stored one of its
+    /// contracts first) is sent again, as the API asks.
     pub async fn push_in_flight(&self, contracts: &[epb::ContractInput], batch: usize, in_flight: usize) -> Vec<epb::PushContractsResponse> {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
         let mut calls = tokio::task::JoinSet::new();
@@ -159,7 +161,14 @@ impl Hr {
             let mut employment = self.employment.clone();
             let request = epb::PushContractsRequest { contracts: chunk.to_vec() };
             calls.spawn(async move {
-                let answer = employment.push_contracts(request).await.expect("push accepted").into_inner();
+                let mut attempts = 0;
+                let answer = loop {
+                    attempts += 1;
+                    match employment.push_contracts(request.clone()).await {
+                        Err(status) if status.code() == tonic::Code::Aborted && attempts < 5 => continue,
+                        answer => break answer.expect("push accepted").into_inner(),
+                    }
+                };
                 drop(permit);
                 (n, answer)
             });
