@@ -353,12 +353,15 @@ impl JsonRows {
             .iter()
             .enumerate()
             .map(|(i, column)| match (postgres, self.integers.contains(column)) {
-                (false, _) => format!("json_extract(value, '$[{i}]')"),
+                (false, _) => format!("value ->> {i}"),
                 (true, false) => format!("r->>{i}"),
                 (true, true) => format!("CAST(r->>{i} AS BIGINT)"),
             })
             .collect();
-        let source = if postgres { "jsonb_array_elements(CAST($1 AS jsonb)) AS r" } else { "json_each($1)" };
+        // SQLite: `jsonb_each` hands each row over as binary JSON, which
+        // `->>` reads in place; `json_each` would hand it over as text, to
+        // be parsed again for every column.
+        let source = if postgres { "jsonb_array_elements(CAST($1 AS jsonb)) AS r" } else { "jsonb_each($1)" };
         let text = format!("INSERT INTO {} ({}) SELECT {} FROM {source}", self.table, self.columns.join(", "), values.join(", "));
         let rows = serde_json::to_string(&self.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         sqlx::query(sqlx::AssertSqlSafe(text)).bind(rows).execute(conn).await.map(drop)
