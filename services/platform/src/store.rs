@@ -497,6 +497,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn sqlite_is_built_without_its_process_wide_mutexes() {
+        // The flags of .cargo/config.toml reached the bundled SQLite: no
+        // memory statistics, no page cache shared by every connection.
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir, &[FIRST]).await.unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(&mut *conn).await.unwrap();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        let temp_store: i64 = sqlx::query_scalar("PRAGMA temp_store").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(temp_store, 2, "2 is MEMORY");
+    }
+
+    #[tokio::test]
     async fn a_failing_migration_names_itself_and_leaves_nothing_half_done() {
         let dir = tempfile::tempdir().unwrap();
         let broken = Migration { version: 2, name: "broken", sql: "CREATE TABLE b (y BIGINT); CREATE TABLE oops (" };
