@@ -80,7 +80,7 @@ impl Beschut {
         Ok(Self {
             db,
             intake: IntakeServiceClient::new(peer::channel(&config.intake_url, peer_token)?),
-            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url, peer_token)?).max_decoding_message_size(64 << 20),
+            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES),
             taakstelling: Arc::new(taakstelling),
         })
     }

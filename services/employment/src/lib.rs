@@ -94,7 +94,7 @@ impl Employment {
     /// Opens the store (applying migrations); intake is reached lazily.
     pub async fn open(database_url: &str, intake_url: &str, peer_token: &str, norms: Norms) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening employment's store")?;
-        let intake = IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(64 << 20);
+        let intake = IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES);
         Ok(Self { db, intake, norms: Arc::new(norms), outbox_wake: Arc::new(Notify::new()) })
     }
 

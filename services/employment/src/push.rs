@@ -171,7 +171,7 @@ impl Employment {
                 }
             };
             let contract = pushed.contract;
-            let fingerprint = fingerprint.unwrap_or_else(|| contract.fingerprint());
+            let fingerprint = fingerprint.expect("computed above for every accepted contract");
             // Whole in `current` if it differed from the store or came
             // earlier in this batch; else only its stored fingerprint.
             let (outcome, became_pw) = match current.get(&id) {

@@ -90,12 +90,8 @@ impl GrpcPeers {
     /// use, so finance starts whether or not its peers are up yet.
     pub fn new(intake_url: &str, employment_url: &str, peer_token: &str, deadline: Duration) -> anyhow::Result<Self> {
         Ok(Self {
-            // At national scale employment's LKS groups for the partnership
-            // run past tonic's default 4 MiB answer (one group per distinct
-            // set of contract facts); the other services' peer clients
-            // allow 64 MiB too.
-            intake: IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(64 << 20),
-            employment: EmploymentServiceClient::new(peer::channel(employment_url, peer_token)?).max_decoding_message_size(64 << 20),
+            intake: IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES),
+            employment: EmploymentServiceClient::new(peer::channel(employment_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES),
             deadline,
             directory: RwLock::new(None),
         })

@@ -21,6 +21,11 @@ pub type PeerChannel = InterceptedService<Channel, Bearer>;
 /// Intake, as the other services call it.
 pub type IntakeClient = IntakeServiceClient<PeerChannel>;
 
+/// The largest answer a service takes from a peer: tonic's default of 4 MiB
+/// is too small at national scale (employment's LKS groups for a year, its
+/// beschut employees, intake's BSN resolutions).
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
 /// The deadline of an outbound call unless the caller gives another.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 
