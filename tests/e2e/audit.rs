@@ -104,6 +104,44 @@ async fn every_processing_of_a_persons_data_is_logged_and_readable_per_person_an
 }
 
 #[tokio::test]
+async fn a_new_registration_is_logged_once_with_its_commit_and_every_other_outcome_by_the_layer() {
+    let suite = spawn_suite().await;
+    let mut oss = suite.municipality("GM0828").await;
+    let candidate = oss.register_candidate(1, "1990-01-01").await;
+    let request = |request_id: &str, day: &str| ipb::CreateRegistrationRequest {
+        request_id: request_id.into(),
+        candidate_id: candidate.clone(),
+        municipality_code: "GM0828".into(),
+        kind: ipb::RegistrationKind::Dienstverband as i32,
+        voortraject_kind: 0,
+        registration_date: date(day),
+    };
+    // New: its record is committed with it (by the handler).
+    let first = oss.intake.create_registration(request("reg-1", "2023-02-01")).await.unwrap().into_inner();
+    // Sent again: answered from the first, and logged as a call of its own.
+    let again = oss.intake.create_registration(request("reg-1", "2023-02-01")).await.unwrap().into_inner();
+    assert_eq!(again.id, first.id);
+    // Refused after the candidate was looked at: logged with its status.
+    let refused = oss.intake.create_registration(request("reg-2", "1989-12-31")).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+
+    let mut log = apb::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(Service::Intake).await);
+    let of_person = apb::ListAuditRecordsRequest { data_subject_id: candidate.clone(), ..Default::default() };
+    let records = log.list_audit_records(of_person).await.unwrap().into_inner().records;
+    let registrations: Vec<i32> = records
+        .iter()
+        .filter(|r| r.operation.ends_with("/CreateRegistration"))
+        .map(|r| r.status_code)
+        .collect();
+    assert_eq!(registrations, [tonic::Code::InvalidArgument as i32, 0, 0], "one record per call, newest first");
+    for record in records.iter().filter(|r| r.operation.ends_with("/CreateRegistration")) {
+        assert_eq!((record.principal_id.as_str(), record.action.as_str()), ("municipality:GM0828", "change"));
+        assert_eq!(record.data_subject_ids, std::slice::from_ref(&candidate));
+        assert!(record.start_time <= record.end_time);
+    }
+}
+
+#[tokio::test]
 async fn the_log_is_for_administrators_and_offers_no_way_to_change_it() {
     let suite = spawn_suite().await;
     for principal in [Principal::Municipality { code: "GM0828".into() }, Principal::Dashboard, Principal::Hr] {

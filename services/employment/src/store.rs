@@ -19,6 +19,7 @@ use crate::domain::trajectory::TrajectoryResult;
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") },
     Migration { version: 2, name: "figure indexes", sql: include_str!("../migrations/0002_figure_indexes.sql") },
+    Migration { version: 3, name: "one open trajectory", sql: include_str!("../migrations/0003_one_open_trajectory.sql") },
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;

@@ -127,6 +127,34 @@ async fn trajectories_complete_once_and_count_in_their_period() {
 }
 
 #[tokio::test]
+async fn a_person_has_one_open_trajectory_at_a_time() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        for (id, start) in [("HR-1", "2021-06-01"), ("HR-2", "2022-06-01"), ("HR-3", "2023-06-01")] {
+            let c = pw(id, "c1", start, "GM0828");
+            store::insert_contract(tx.conn(), &c, &c.fingerprint(), "t").await.unwrap();
+        }
+        store::insert_trajectory(tx.conn(), "t-1", "c1", "HR-1").await.unwrap();
+        tx.commit().await.unwrap();
+        // What two pushes at once could do: open a second one beside it.
+        let mut tx = employment.db().begin_write().await.unwrap();
+        let second = store::insert_trajectory(tx.conn(), "t-2", "c1", "HR-2").await.unwrap_err();
+        assert!(matches!(second, partnership_platform::ServiceError::Aborted(_)), "{label}: {second:?}");
+        drop(tx);
+        // Once the first is completed, the next may open.
+        let mut tx = employment.db().begin_write().await.unwrap();
+        store::complete_trajectory(tx.conn(), "t-1", d("2022-05-01"), TrajectoryResult::Verhuisd).await.unwrap();
+        store::insert_trajectory(tx.conn(), "t-3", "c1", "HR-3").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let open = TrajectoryFilter { open_only: true, ..Default::default() };
+        let open: Vec<String> = store::list_trajectories(&mut conn, &open, None).await.unwrap().into_iter().map(|t| t.id).collect();
+        assert_eq!(open, ["t-3"], "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn events_and_activities_are_idempotent_by_request_id() {
     each_store(async |employment, label| {
         let mut tx = employment.db().begin_write().await.unwrap();

@@ -256,7 +256,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             voortraject_kind,
             registration_date,
         };
-        reply(self.intake.create_registration(new).await.map(|r| registration_to_proto(&r)))
+        reply(self.intake.create_registration(new, Some(&caller)).await.map(|r| registration_to_proto(&r)))
     }
 
     async fn get_registration(&self, request: Request<pb::GetRegistrationRequest>) -> ApiResult<pb::Registration> {

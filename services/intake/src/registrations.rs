@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use partnership_platform::store::is_unique_violation;
+use partnership_platform::auth::Caller;
 use partnership_platform::{ServiceError, WriteTx};
 
 use crate::Intake;
@@ -93,7 +94,9 @@ fn refuse_move(subject: &str, error: crate::domain::status::MoveError) -> Servic
 }
 
 impl Intake {
-    pub async fn create_registration(&self, new: NewRegistration) -> Result<RegistrationView, ServiceError> {
+    /// Creates a registration. With `audited`, the call's audit record is
+    /// committed with the registration (see `Caller::success_record`).
+    pub async fn create_registration(&self, new: NewRegistration, audited: Option<&Caller>) -> Result<RegistrationView, ServiceError> {
         // A repeated request_id is not looked up first: the unique key
         // refuses the second insert and the first registration is answered
         // (below), so a new registration costs one read, not two.
@@ -123,10 +126,11 @@ impl Intake {
             created_at: now.clone(),
         };
         let entry = intake_entry(row.registration_date, &now);
+        let record = audited.and_then(Caller::success_record);
         // Written with the other requests' new registrations waiting now:
         // one transaction, one durable commit for all of them.
-        match self.new_registrations.write((row.clone(), entry.clone())).await {
-            Ok(()) => {}
+        match self.new_registrations.write((row.clone(), entry.clone(), record)).await {
+            Ok(()) => audited.into_iter().for_each(Caller::record_committed),
             Err(err) if is_unique_violation(&err) => {
                 return self.registration_by_request(row.request_id.as_deref()).await;
             }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use partnership_platform::store::{Backend, JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date};
+use partnership_platform::audit::AuditRecord;
 use partnership_platform::{Migration, ServiceError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -229,16 +230,21 @@ pub async fn insert_registration(
     Ok(())
 }
 
-/// New registrations, each with its first status entry, written together
-/// (see `partnership_platform::batch`): two statements a batch, each with
-/// its rows as one JSON parameter.
+/// A new registration, its first status entry and the audit record of the
+/// call that made it (committed together, so the call needs one durable
+/// commit, not two).
+pub type RegistrationWrite = (RegistrationRow, EntryRow, Option<AuditRecord>);
+
+/// New registrations, each with its first status entry and its audit
+/// record, written together (see `partnership_platform::batch`): four
+/// statements a batch, each with its rows as one JSON parameter.
 pub struct NewRegistrations;
 
 #[tonic::async_trait]
 impl partnership_platform::batch::BatchWrite for NewRegistrations {
-    type Item = (RegistrationRow, EntryRow);
+    type Item = RegistrationWrite;
 
-    async fn write(&self, conn: &mut AnyConnection, items: &[(RegistrationRow, EntryRow)]) -> std::result::Result<(), sqlx::Error> {
+    async fn write(&self, conn: &mut AnyConnection, items: &[RegistrationWrite]) -> std::result::Result<(), sqlx::Error> {
         use serde_json::json;
         let mut registrations = JsonRows::new(
             "registrations",
@@ -253,7 +259,7 @@ impl partnership_platform::batch::BatchWrite for NewRegistrations {
             ],
             &["seq", "ordinal", "corrects_seq", "superseded_by_seq"],
         );
-        for (r, e) in items {
+        for (r, e, _) in items {
             registrations.push(vec![
                 json!(r.id),
                 json!(r.candidate_id),
@@ -281,8 +287,9 @@ impl partnership_platform::batch::BatchWrite for NewRegistrations {
                 json!(e.superseded_by_seq),
             ]);
         }
-        registrations.insert(&mut *conn).await?;
-        entries.insert(&mut *conn).await
+        let records: Vec<&AuditRecord> = items.iter().filter_map(|(_, _, record)| record.as_ref()).collect();
+        let [log, subjects] = partnership_platform::audit::record_rows(&records);
+        JsonRows::insert_all(conn, &[&registrations, &entries, &log, &subjects]).await
     }
 }
 

@@ -46,7 +46,7 @@ async fn register(intake: &Intake, candidate_id: &str, municipality: &str, date:
         voortraject_kind: None,
         registration_date: d(date),
     };
-    intake.create_registration(new).await.unwrap().row.id
+    intake.create_registration(new, None).await.unwrap().row.id
 }
 
 fn change(id: &str, status: RegistrationStatus, date: &str) -> NewStatus {
@@ -159,8 +159,8 @@ async fn repeated_creates_with_one_request_id_create_once() {
             voortraject_kind: None,
             registration_date: d("2023-03-03"),
         };
-        let first = intake.create_registration(new.clone()).await.unwrap();
-        let second = intake.create_registration(new).await.unwrap();
+        let first = intake.create_registration(new.clone(), None).await.unwrap();
+        let second = intake.create_registration(new, None).await.unwrap();
         assert_eq!(first.row.id, second.row.id, "{}", store.label);
         assert_eq!(count(&intake).await, 1);
 

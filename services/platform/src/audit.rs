@@ -113,6 +113,20 @@ pub struct AuditEntry {
     pub end_time: chrono::DateTime<Utc>,
 }
 
+/// A record with its id, ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: String,
+    pub entry: AuditEntry,
+}
+
+impl AuditRecord {
+    /// Ids are time-ordered (UUIDv7), so newest first is by id.
+    pub fn new(entry: AuditEntry) -> Self {
+        Self { id: uuid::Uuid::now_v7().to_string(), entry }
+    }
+}
+
 /// What an administrator asks for.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
@@ -155,8 +169,9 @@ impl AuditLog {
 
     /// Appends one record; returns its id once it is durable.
     pub async fn append(&self, entry: &AuditEntry) -> Result<String, sqlx::Error> {
-        let id = uuid::Uuid::now_v7().to_string();
-        self.writer.write((id.clone(), entry.clone())).await?;
+        let record = AuditRecord::new(entry.clone());
+        let id = record.id.clone();
+        self.writer.write(record).await?;
         Ok(id)
     }
 
@@ -213,40 +228,52 @@ impl AuditLog {
     }
 }
 
-/// Writes records with their ids: two statements per batch, each with
-/// its rows as one JSON parameter.
+/// Writes records in the caller's transaction: two statements however
+/// many records, each with its rows as one JSON parameter.
+pub async fn write_records(conn: &mut sqlx::AnyConnection, records: &[&AuditRecord]) -> Result<(), sqlx::Error> {
+    let [log, subjects] = record_rows(records);
+    JsonRows::insert_all(conn, &[&log, &subjects]).await
+}
+
+/// The rows of records (the log's, the subjects'), for a handler that
+/// inserts them with its own rows in one go ([`JsonRows::insert_all`]):
+/// a call's record committed with its change (`Caller::success_record`).
+pub fn record_rows(records: &[&AuditRecord]) -> [JsonRows; 2] {
+    use serde_json::json;
+    let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut log = JsonRows::new("audit_log", LOG_COLUMNS, &["status_code"]);
+    let mut subjects = JsonRows::new("audit_subjects", &["record_id", "data_subject_id"], &[]);
+    for AuditRecord { id, entry: e } in records {
+        log.push(vec![
+            json!(id),
+            json!(e.trace_id),
+            json!(e.span_id),
+            json!(e.service),
+            json!(e.operation),
+            json!(e.action.as_str()),
+            json!(e.processing_activity),
+            json!(e.principal_kind),
+            json!(e.principal_id),
+            json!(e.status_code),
+            json!(time(&e.start_time)),
+            json!(time(&e.end_time)),
+        ]);
+        for subject in &e.data_subject_ids {
+            subjects.push(vec![json!(id), json!(subject)]);
+        }
+    }
+    [log, subjects]
+}
+
+/// The log's writer: the records of concurrent calls, written together.
 struct RecordWriter;
 
 #[tonic::async_trait]
 impl BatchWrite for RecordWriter {
-    type Item = (String, AuditEntry);
+    type Item = AuditRecord;
 
-    async fn write(&self, conn: &mut sqlx::AnyConnection, records: &[(String, AuditEntry)]) -> Result<(), sqlx::Error> {
-        use serde_json::json;
-        let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
-        let mut log = JsonRows::new("audit_log", LOG_COLUMNS, &["status_code"]);
-        let mut subjects = JsonRows::new("audit_subjects", &["record_id", "data_subject_id"], &[]);
-        for (id, e) in records {
-            log.push(vec![
-                json!(id),
-                json!(e.trace_id),
-                json!(e.span_id),
-                json!(e.service),
-                json!(e.operation),
-                json!(e.action.as_str()),
-                json!(e.processing_activity),
-                json!(e.principal_kind),
-                json!(e.principal_id),
-                json!(e.status_code),
-                json!(time(&e.start_time)),
-                json!(time(&e.end_time)),
-            ]);
-            for subject in &e.data_subject_ids {
-                subjects.push(vec![json!(id), json!(subject)]);
-            }
-        }
-        log.insert(&mut *conn).await?;
-        subjects.insert(&mut *conn).await
+    async fn write(&self, conn: &mut sqlx::AnyConnection, records: &[AuditRecord]) -> Result<(), sqlx::Error> {
+        write_records(conn, &records.iter().collect::<Vec<_>>()).await
     }
 }
 

@@ -96,10 +96,12 @@ impl ServiceError {
 
 impl From<sqlx::Error> for ServiceError {
     /// A unique-key violation that no operation expected is a race another
-    /// request won (e.g. two pushes creating one contract at once): ABORTED,
-    /// which a client may retry. Anything else from the store is INTERNAL.
+    /// request won (e.g. two pushes creating one contract at once), and so
+    /// is a transaction PostgreSQL broke off for a deadlock or a
+    /// serialization failure: ABORTED, which a client may retry. Anything
+    /// else from the store is INTERNAL.
     fn from(err: sqlx::Error) -> Self {
-        if crate::store::is_unique_violation(&err) {
+        if crate::store::is_lost_race(&err) {
             Self::Aborted("a concurrent change came first; retry".into())
         } else {
             Self::Internal(format!("store: {err}"))

@@ -104,11 +104,17 @@ impl GroupWriter {
         let mut writer = self.writer.clone().lock_owned().await;
         drop(queued);
         let opened = async {
-            if !writer.open {
-                sqlx::query("BEGIN IMMEDIATE").execute(conn(&mut writer)?).await?;
-                writer.open = true;
+            if writer.open {
+                return sqlx::query("SAVEPOINT writer").execute(conn(&mut writer)?).await.map(drop);
             }
-            sqlx::query("SAVEPOINT writer").execute(conn(&mut writer)?).await.map(drop)
+            // Both in one round trip to the connection's thread.
+            if let Err(err) = sqlx::raw_sql("BEGIN IMMEDIATE; SAVEPOINT writer").execute(conn(&mut writer)?).await {
+                // The BEGIN may have run without the SAVEPOINT.
+                let _ = sqlx::query("ROLLBACK").execute(conn(&mut writer)?).await;
+                return Err(err);
+            }
+            writer.open = true;
+            Ok(())
         }
         .await;
         match opened {

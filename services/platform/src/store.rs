@@ -292,6 +292,16 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     }
 }
 
+/// A write that lost a race with another and may simply be retried: a
+/// unique key taken first, or PostgreSQL's deadlock (40P01) and
+/// serialization failure (40001).
+pub fn is_lost_race(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db.is_unique_violation() || matches!(db.code().as_deref(), Some("40001" | "40P01")),
+        _ => false,
+    }
+}
+
 /// Reading stored values back: dates are `TEXT`, and a value that does not
 /// decode is a fault on our side (INTERNAL), never the client's.
 pub mod rows {
@@ -344,10 +354,36 @@ impl JsonRows {
 
     /// Inserts the rows (none: nothing happens).
     pub async fn insert(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-        if self.rows.is_empty() {
+        Self::insert_all(conn, &[self]).await
+    }
+
+    /// Inserts the rows of several tables, in order. On SQLite the INSERTs
+    /// travel to the connection's thread together, as one script (each
+    /// statement's rows its own `$N`), instead of one round trip each;
+    /// PostgreSQL prepares one statement at a time, so it gets them in turn.
+    pub async fn insert_all(conn: &mut AnyConnection, tables: &[&JsonRows]) -> Result<(), sqlx::Error> {
+        let tables: Vec<&JsonRows> = tables.iter().copied().filter(|t| !t.rows.is_empty()).collect();
+        let postgres = Backend::of(conn) == Backend::Postgres;
+        let rows = |table: &JsonRows| serde_json::to_string(&table.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)));
+        if postgres {
+            for table in tables {
+                sqlx::query(sqlx::AssertSqlSafe(table.statement(postgres, 1))).bind(rows(table)?).execute(&mut *conn).await?;
+            }
             return Ok(());
         }
-        let postgres = Backend::of(conn) == Backend::Postgres;
+        if tables.is_empty() {
+            return Ok(());
+        }
+        let script: Vec<String> = tables.iter().enumerate().map(|(n, table)| table.statement(postgres, n + 1)).collect();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(script.join(";\n")));
+        for table in tables {
+            query = query.bind(rows(table)?);
+        }
+        query.execute(conn).await.map(drop)
+    }
+
+    /// The INSERT of these rows, reading them from parameter `$n`.
+    fn statement(&self, postgres: bool, n: usize) -> String {
         let values: Vec<String> = self
             .columns
             .iter()
@@ -361,10 +397,8 @@ impl JsonRows {
         // SQLite: `jsonb_each` hands each row over as binary JSON, which
         // `->>` reads in place; `json_each` would hand it over as text, to
         // be parsed again for every column.
-        let source = if postgres { "jsonb_array_elements(CAST($1 AS jsonb)) AS r" } else { "jsonb_each($1)" };
-        let text = format!("INSERT INTO {} ({}) SELECT {} FROM {source}", self.table, self.columns.join(", "), values.join(", "));
-        let rows = serde_json::to_string(&self.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        sqlx::query(sqlx::AssertSqlSafe(text)).bind(rows).execute(conn).await.map(drop)
+        let source = if postgres { format!("jsonb_array_elements(CAST(${n} AS jsonb)) AS r") } else { format!("jsonb_each(${n})") };
+        format!("INSERT INTO {} ({}) SELECT {} FROM {source}", self.table, self.columns.join(", "), values.join(", "))
     }
 }
 

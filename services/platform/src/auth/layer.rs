@@ -152,7 +152,7 @@ where
             }
             let started = Utc::now();
             let rule = shared.policies.iter().find_map(|p| p.rule(&path));
-            let caller = match shared.admit(&path, rule, request.headers()).await {
+            let caller = match shared.admit(&path, rule, request.headers(), started).await {
                 Ok(caller) => caller,
                 Err((status, principal)) => {
                     if let (Some(rule), Some(principal)) = (rule, principal) {
@@ -176,6 +176,10 @@ where
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0);
+                if code == 0 && caller.success_recorded() {
+                    // The handler committed the record with its change.
+                    return Ok(response);
+                }
                 if shared.write_audit(&path, rule, &caller, code, started).await.is_err() {
                     return Ok(audit_unavailable());
                 }
@@ -197,6 +201,7 @@ impl Shared {
         path: &str,
         rule: Option<&'static Rule>,
         headers: &http::HeaderMap,
+        started: chrono::DateTime<Utc>,
     ) -> Result<Caller, (Status, Option<Principal>)> {
         let token = bearer(headers).map_err(|why| (Status::unauthenticated(why), None))?;
         let (principal, _claims) = self
@@ -228,8 +233,14 @@ impl Shared {
             _ => None,
         };
         let mut caller = Caller::new(principal, jurisdiction);
-        if let (Some(log), true) = (&self.audit, rule.handler_audits) {
-            caller.audit = Some(super::HandlerAudit { log: log.clone(), operation: path.to_owned(), rule });
+        if let (Some(log), Data::Personal) = (&self.audit, rule.data) {
+            caller.audit = Some(super::HandlerAudit {
+                log: log.clone(),
+                operation: path.to_owned(),
+                rule,
+                started,
+                committed: Arc::default(),
+            });
         }
         Ok(caller)
     }

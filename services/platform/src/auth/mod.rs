@@ -17,6 +17,7 @@ pub mod layer;
 pub mod policy;
 pub mod token;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -192,7 +193,8 @@ pub struct Caller {
     /// predecessors'); `None` for principals not bound to a municipality.
     pub jurisdiction: Option<Arc<Vec<String>>>,
     subjects: Arc<Mutex<Vec<String>>>,
-    /// Where a streaming handler writes its own audit records.
+    /// How this call is audited, for a handler that writes the record
+    /// itself; `None` for calls that touch no personal data.
     pub(crate) audit: Option<HandlerAudit>,
 }
 
@@ -201,6 +203,10 @@ pub(crate) struct HandlerAudit {
     pub(crate) log: crate::audit::AuditLog,
     pub(crate) operation: String,
     pub(crate) rule: &'static Rule,
+    pub(crate) started: chrono::DateTime<chrono::Utc>,
+    /// The handler committed the call's record with its change
+    /// ([`Caller::success_record`]), so the layer writes none.
+    pub(crate) committed: Arc<AtomicBool>,
 }
 
 impl Caller {
@@ -218,6 +224,33 @@ impl Caller {
             tracing::error!(%err, "writing the audit record failed");
             ServiceError::Unavailable("the audit log could not be written; retry".into())
         })
+    }
+
+    /// The audit record this call will have if it succeeds — the persons
+    /// touched so far, status OK, ending now — for a handler that commits
+    /// it in the same transaction as the change it describes: one durable
+    /// commit per write instead of the change's and then the record's.
+    /// Write it with [`crate::audit::write_records`] and call
+    /// [`Caller::record_committed`] once that commit is durable; the layer
+    /// then writes no record of its own. A call that fails anyway (or whose
+    /// commit fails) is recorded by the layer as usual. `None` when the
+    /// call is not audited.
+    pub fn success_record(&self) -> Option<crate::audit::AuditRecord> {
+        let audit = self.audit.as_ref()?;
+        let entry = layer::audit_entry(audit.log.service(), &audit.operation, audit.rule, self, self.subjects(), 0, audit.started);
+        Some(crate::audit::AuditRecord::new(entry))
+    }
+
+    /// The record from [`Caller::success_record`] is durable.
+    pub fn record_committed(&self) {
+        if let Some(audit) = &self.audit {
+            audit.committed.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Did the handler commit the record of this call's success?
+    pub(crate) fn success_recorded(&self) -> bool {
+        self.audit.as_ref().is_some_and(|a| a.committed.load(Ordering::SeqCst))
     }
 
     /// The caller of `request`. A request that did not pass the auth layer
