@@ -2,14 +2,15 @@
 //! employed beschut at IBN and their fte from the employment service.
 
 use chrono::{Datelike, NaiveDate};
-use partnership_platform::{ServiceError, decimals, peer};
+use partnership_platform::decimals::{self, fte};
+use partnership_platform::{ServiceError, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use rust_decimal::Decimal;
 
 use crate::Beschut;
-use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures, fte};
+use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
 use crate::domain::taakstelling::For;
 use crate::store::{self, Filter};
 
@@ -62,13 +63,13 @@ impl Beschut {
             async { if partnership { Ok(None) } else { fte_at_ibn_on(&employment, &scope, dates).await.map(Some) } },
         );
         let employees = employees.map_err(|s| unavailable(&s))?.into_inner().employees;
+        let listed = listed_per_date(employees, dates)?;
         let at_ibn = match at_ibn? {
             Some(at_ibn) => at_ibn,
-            None => dates.iter().map(|&on| hours_listed_on(&employees, on).map(fte)).collect::<Result<_, _>>()?,
+            None => listed.iter().map(|l| fte(l.hours)).collect(),
         };
         let mut figures_on = Vec::with_capacity(dates.len());
-        for ((&on, (indicated, placed)), fte_at_ibn) in dates.iter().zip(on_dates).zip(at_ibn) {
-            let on_proto = Some(partnership_platform::dates::to_proto(on));
+        for (((&on, (indicated, placed)), fte_at_ibn), listed) in dates.iter().zip(on_dates).zip(at_ibn).zip(listed) {
             let taakstelling = if partnership {
                 self.taakstelling.fte(on.year(), For::Partnership)
             } else {
@@ -76,16 +77,7 @@ impl Beschut {
             };
             let inputs = Inputs {
                 indicated: indicated.into_iter().collect(),
-                ibn: employees
-                    .iter()
-                    .filter(|e| e.on == on_proto)
-                    .map(|e| IbnEmployee {
-                        candidate_id: e.candidate_id.clone(),
-                        step: epb::WerkladderStep::try_from(e.step)
-                            .map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned())
-                            .unwrap_or_default(),
-                    })
-                    .collect(),
+                ibn: listed.ibn,
                 placed: placed.into_iter().collect(),
                 fte_at_ibn,
                 taakstelling,
@@ -109,16 +101,32 @@ impl Beschut {
     }
 }
 
-/// The hours per week of the employees listed on the date.
-fn hours_listed_on(employees: &[epb::BeschutEmployee], on: NaiveDate) -> Result<Decimal, ServiceError> {
-    let on = Some(partnership_platform::dates::to_proto(on));
-    let mut hours = Decimal::ZERO;
-    for e in employees.iter().filter(|e| e.on == on) {
-        hours += decimals::optional("hours_per_week", e.hours_per_week.as_ref())
+/// The beschut employees employment listed on one date, and their hours
+/// per week.
+#[derive(Default)]
+struct Listed {
+    ibn: Vec<IbnEmployee>,
+    hours: Decimal,
+}
+
+/// Employment's list sorted out by date, in one pass: one [`Listed`] per
+/// date of `dates`, in that order.
+fn listed_per_date(employees: Vec<epb::BeschutEmployee>, dates: &[NaiveDate]) -> Result<Vec<Listed>, ServiceError> {
+    let days: Vec<_> = dates.iter().map(|&d| Some(partnership_platform::dates::to_proto(d))).collect();
+    let mut listed: Vec<Listed> = dates.iter().map(|_| Listed::default()).collect();
+    for e in employees {
+        let Some(at) = days.iter().position(|day| *day == e.on) else { continue };
+        listed[at].hours += decimals::optional("hours_per_week", e.hours_per_week.as_ref())
             .map_err(|e| ServiceError::Internal(format!("employment sent {e}")))?
             .unwrap_or_default();
+        listed[at].ibn.push(IbnEmployee {
+            step: epb::WerkladderStep::try_from(e.step)
+                .map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned())
+                .unwrap_or_default(),
+            candidate_id: e.candidate_id,
+        });
     }
-    Ok(hours)
+    Ok(listed)
 }
 
 /// Employment's nieuw-beschut fte on each date (aggregates, no persons),

@@ -7,6 +7,16 @@ use rust_decimal::Decimal;
 
 use crate::error::ServiceError;
 
+/// Hours per week that make one fte of nieuw beschut werk (the national
+/// measure the taakstelling is set in). Employment counts fte for a
+/// municipality and beschut for the partnership; both with this rule.
+pub const HOURS_PER_FTE: u32 = 31;
+
+/// Hours per week as fte of nieuw beschut werk, to 6 decimals.
+pub fn fte(hours_per_week: Decimal) -> Decimal {
+    (hours_per_week / Decimal::from(HOURS_PER_FTE)).round_dp(6)
+}
+
 /// The protobuf form, in plain notation without trailing zeros.
 pub fn to_proto(value: Decimal) -> ProtoDecimal {
     ProtoDecimal { value: value.normalize().to_string() }
@@ -42,6 +52,12 @@ fn parse(field: &str, text: &str) -> Result<Decimal, ServiceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_20_hour_contract_is_20_31_fte() {
+        assert_eq!(fte(Decimal::from(20)), "0.645161".parse().unwrap());
+        assert_eq!(fte(Decimal::from(31)), Decimal::ONE);
+    }
 
     #[test]
     fn decimals_travel_exactly() {

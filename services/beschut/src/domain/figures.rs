@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
+use partnership_platform::decimals::fte;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// The werkladder steps on which a person is in dienst bij IBN, in report
@@ -19,9 +20,6 @@ pub const TARGET_PERCENT: u32 = 75;
 pub fn target_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 12, 31).expect("a date")
 }
-
-/// Hours per week that make one fte of nieuw beschut werk.
-pub const HOURS_PER_FTE: u32 = 31;
 
 /// A person employed beschut at IBN on the date (from employment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,11 +67,6 @@ pub fn percent(part: Decimal, whole: Decimal) -> Decimal {
 /// A percentage as shown: whole, halves away from zero.
 pub fn rounded(percent: Decimal) -> i32 {
     percent.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).try_into().unwrap_or(0)
-}
-
-/// Hours per week as fte, to 6 decimals.
-pub fn fte(hours: Decimal) -> Decimal {
-    (hours / Decimal::from(HOURS_PER_FTE)).round_dp(6)
 }
 
 pub fn figures(inputs: &Inputs) -> Figures {

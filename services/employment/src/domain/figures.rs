@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
+use partnership_platform::decimals::fte;
 use rust_decimal::Decimal;
 
 use super::contract::{
@@ -14,9 +15,6 @@ use super::contract::{
     WerkladderStep,
 };
 use super::trajectory::{ResultGroup, TrajectoryResult};
-
-/// Hours per week that make one fte of nieuw beschut werk.
-pub const HOURS_PER_FTE: u32 = 31;
 
 /// A period of days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,11 +279,6 @@ pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, W
     }
 }
 
-/// Hours per week as fte of nieuw beschut werk (31 hours), to 6 decimals.
-pub fn fte(hours_per_week: Decimal) -> Decimal {
-    (hours_per_week / Decimal::from(HOURS_PER_FTE)).round_dp(6)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,12 +290,6 @@ mod tests {
 
     fn year(y: i32) -> Period {
         Period { first: NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), last: NaiveDate::from_ymd_opt(y, 12, 31).unwrap() }
-    }
-
-    #[test]
-    fn a_20_hour_contract_is_20_31_fte() {
-        assert_eq!(fte(Decimal::from(20)), "0.645161".parse().unwrap());
-        assert_eq!(fte(Decimal::from(31)), Decimal::ONE);
     }
 
     #[test]
