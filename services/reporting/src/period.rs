@@ -35,6 +35,12 @@ impl ReportPeriod {
         NaiveDate::from_ymd_opt(year, 12, 31).expect("31 December")
     }
 
+    /// The dates beschut werk is shown on (section 6), oldest first: the
+    /// ends of Y−2 and Y−1, then the quarter's end.
+    pub fn beschut_dates(&self) -> [NaiveDate; 3] {
+        [Self::year_end(self.year - 2), Self::year_end(self.year - 1), self.end()]
+    }
+
     /// The Q4 report is the jaarverslag.
     pub fn is_annual(&self) -> bool {
         self.quarter == 4

@@ -26,8 +26,7 @@ pub struct Sources {
     /// The same on the previous quarter's end (quarter on quarter).
     pub headcount_previous: Fetched<epb::HeadcountFigures>,
     pub activities: Fetched<epb::ActivityFigures>,
-    /// On the period's end, and on the ends of Y−1 and Y−2 (in that
-    /// order), in one call.
+    /// On [`ReportPeriod::beschut_dates`], in that order, in one call.
     pub beschut: Fetched<bpb::BatchGetBeschutFiguresResponse>,
     pub finance: Fetched<fpb::FinanceFigures>,
 }
@@ -127,7 +126,7 @@ impl Reporting {
                 batch_get_beschut_figures,
                 bpb::BatchGetBeschutFiguresRequest {
                     scope: scope.clone(),
-                    dates: [end, year_end(y - 1), year_end(y - 2)].map(dates::to_proto).to_vec(),
+                    dates: p.beschut_dates().map(dates::to_proto).to_vec(),
                 },
                 d
             ),

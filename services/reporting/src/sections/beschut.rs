@@ -20,10 +20,9 @@ fn percent_cell(exact: Option<&partnership_proto::google::r#type::Decimal>, roun
 
 pub fn beschut(sources: &Sources, p: ReportPeriod) -> pb::Section {
     section("beschut", 6, "Beschut werk", &[&sources.beschut.fetch], failures([&sources.beschut]), || {
-        // Oldest first: the year-ends, then the quarter's end (asked for
-        // the other way round).
-        let dates = [ReportPeriod::year_end(p.year - 2), ReportPeriod::year_end(p.year - 1), p.end()];
-        let figures: Vec<&bpb::BeschutFigures> = sources.beschut.ok().map(|b| b.figures.iter().rev().collect()).unwrap_or_default();
+        // Asked for on these dates, and answered in their order.
+        let dates = p.beschut_dates();
+        let figures: Vec<&bpb::BeschutFigures> = sources.beschut.ok().map(|b| b.figures.iter().collect()).unwrap_or_default();
         let mut columns = vec![String::new()];
         columns.extend(dates.iter().map(|d| labels::date(*d)));
         let per = |f: fn(&bpb::BeschutFigures) -> pb::Cell| figures.iter().map(|x| f(x)).collect::<Vec<_>>();
