@@ -14,9 +14,10 @@ use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
 use crate::domain::taakstelling::For;
 use crate::store::{self, Filter};
 
-/// The most candidates named in one request for beschut employees (they
-/// travel as one JSON list; more are cheaper as one scan of everybody).
-const CANDIDATES_PER_ASK: usize = 10_000;
+/// The most candidates named in one request for beschut employees: what
+/// employment looks up in one query; more are cheaper as one scan of
+/// everybody.
+const CANDIDATES_PER_ASK: usize = partnership_platform::store::JSON_LIST;
 
 impl Beschut {
     /// The municipality codes of a scope, from intake (for the whole

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use partnership_platform::store::{Backend, JsonRows, Sql};
+use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
@@ -23,11 +23,6 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;
-
-/// Ids per `IN` list, which travels as one JSON parameter
-/// ([`Sql::bind_json_list`]): binding costs nothing per id, the bound keeps
-/// a statement's text small.
-const JSON_LIST: usize = 10_000;
 
 fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
     let text: String = row.try_get(column)?;

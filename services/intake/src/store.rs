@@ -2,7 +2,7 @@
 //! takes a connection, so the caller decides what runs in one transaction.
 
 use chrono::NaiveDate;
-use partnership_platform::store::{Backend, JsonRows, Sql};
+use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::audit::AuditRecord;
 use partnership_platform::{Migration, ServiceError};
@@ -178,11 +178,6 @@ pub async fn candidate_by_id(conn: &mut AnyConnection, id: &str) -> Result<Optio
 pub async fn candidate_by_bsn(conn: &mut AnyConnection, bsn: &Bsn) -> Result<Option<CandidateRow>> {
     candidate_where(conn, "bsn", bsn.as_str()).await
 }
-
-/// Ids per `IN` list, which travels as one JSON parameter
-/// ([`Sql::bind_json_list`]): binding costs nothing per id, the bound keeps
-/// a statement's text small.
-const JSON_LIST: usize = 10_000;
 
 /// (BSN, candidate id) of the candidates with these BSNs (any number;
 /// queried in chunks). Two columns, not the whole candidate: HR resolves

@@ -402,6 +402,12 @@ impl JsonRows {
     }
 }
 
+/// The most ids one `IN` list carries ([`Sql::bind_json_list`]); longer
+/// lists are queried in chunks of this size. Binding costs nothing per id
+/// (the list is one JSON parameter); the bound keeps one query's work and
+/// memory in proportion.
+pub const JSON_LIST: usize = 10_000;
+
 /// A value bound to a placeholder of a [`Sql`] statement.
 #[derive(Debug, Clone)]
 pub enum SqlArg {
