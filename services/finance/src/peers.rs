@@ -310,10 +310,11 @@ fn is_transient(status: &tonic::Status) -> bool {
 }
 
 /// Not worth retrying, but not the request's fault either: the peer does
-/// not serve this API (yet) or failed inside.
+/// not serve this API (yet), failed inside, or answered more than finance
+/// takes (tonic's OUT_OF_RANGE past `peer::MAX_ANSWER_BYTES`).
 fn cannot_answer(status: &tonic::Status) -> bool {
     use tonic::Code::*;
-    matches!(status.code(), Unimplemented | Unknown | Internal)
+    matches!(status.code(), Unimplemented | Unknown | Internal | OutOfRange)
 }
 
 fn peer_date(
@@ -472,5 +473,35 @@ impl Peers for FixedPeers {
             .filter(|r| codes.as_ref().is_none_or(|codes| codes.contains(&r.municipality_code)))
             .cloned()
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn failing(status: tonic::Status) -> (ServiceError, usize) {
+        let mut calls = 0;
+        let err = retry_once("employment", || {
+            calls += 1;
+            std::future::ready(Err::<tonic::Response<()>, _>(status.clone()))
+        })
+        .await
+        .err()
+        .expect("fails");
+        (err.into(), calls)
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_cannot_answer_is_unavailable_with_the_reason() {
+        let too_large = tonic::Status::out_of_range("Error, decoded message length too large: found 5000000 bytes");
+        let (err, calls) = failing(too_large).await;
+        assert_eq!(calls, 1, "not retried");
+        assert!(matches!(&err, ServiceError::Unavailable(why) if why.contains("employment") && why.contains("too large")), "{err:?}");
+        let (err, calls) = failing(tonic::Status::unavailable("down")).await;
+        assert_eq!(calls, 2, "retried once");
+        assert!(matches!(err, ServiceError::Unavailable(_)), "{err:?}");
+        let (err, _) = failing(tonic::Status::invalid_argument("scope: bad")).await;
+        assert!(matches!(err, ServiceError::Internal(_)), "a refused request is finance's fault: {err:?}");
     }
 }
