@@ -5,7 +5,10 @@
 //!
 //! The auth layer writes the record before the answer leaves the service,
 //! so no personal data is handed out unlogged (if the log cannot be
-//! written, the caller gets UNAVAILABLE instead of the data). The tables
+//! written, the caller gets UNAVAILABLE instead of the data). A handler
+//! whose change is written in a batch may commit the call's record with
+//! the change instead (`Caller::success_record`, [`record_rows`]): one
+//! durable commit per call, not two. The tables
 //! are append-only: no API changes them, and a database trigger refuses
 //! UPDATE and DELETE even to a misguided maintenance query.
 //! An administrator reads the log through `partnership.audit.v1.AuditLogService`.
