@@ -3,8 +3,8 @@
 //! finding them again.
 
 use chrono::NaiveDate;
-use partnership_platform::store::is_unique_violation;
 use partnership_platform::auth::Caller;
+use partnership_platform::store::is_unique_violation;
 use partnership_platform::{ServiceError, WriteTx};
 
 use crate::Intake;

@@ -2,9 +2,9 @@
 //! takes a connection, so the caller decides what runs in one transaction.
 
 use chrono::NaiveDate;
+use partnership_platform::audit::AuditRecord;
 use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date};
-use partnership_platform::audit::AuditRecord;
 use partnership_platform::{Migration, ServiceError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
