@@ -28,7 +28,6 @@ use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db, peer};
 use partnership_proto::beschut::beschut_service_server::{BeschutServiceServer, SERVICE_NAME};
 use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
-use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
@@ -79,8 +78,8 @@ impl Beschut {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening beschut's store")?;
         Ok(Self {
             db,
-            intake: IntakeServiceClient::new(peer::channel(&config.intake_url, peer_token)?),
-            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES),
+            intake: peer::intake(&config.intake_url, peer_token)?,
+            employment: peer::employment(&config.employment_url, peer_token)?,
             taakstelling: Arc::new(taakstelling),
         })
     }

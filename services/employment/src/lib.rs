@@ -35,7 +35,6 @@ use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db, peer};
 use partnership_proto::employment::employment_service_server::{EmploymentServiceServer, SERVICE_NAME};
-use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -94,7 +93,7 @@ impl Employment {
     /// Opens the store (applying migrations); intake is reached lazily.
     pub async fn open(database_url: &str, intake_url: &str, peer_token: &str, norms: Norms) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening employment's store")?;
-        let intake = IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES);
+        let intake = peer::intake(intake_url, peer_token)?;
         Ok(Self { db, intake, norms: Arc::new(norms), outbox_wake: Arc::new(Notify::new()) })
     }
 

@@ -90,8 +90,8 @@ impl GrpcPeers {
     /// use, so finance starts whether or not its peers are up yet.
     pub fn new(intake_url: &str, employment_url: &str, peer_token: &str, deadline: Duration) -> anyhow::Result<Self> {
         Ok(Self {
-            intake: IntakeServiceClient::new(peer::channel(intake_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES),
-            employment: EmploymentServiceClient::new(peer::channel(employment_url, peer_token)?).max_decoding_message_size(peer::MAX_ANSWER_BYTES),
+            intake: peer::intake(intake_url, peer_token)?,
+            employment: peer::employment(employment_url, peer_token)?,
             deadline,
             directory: RwLock::new(None),
         })

@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use partnership_proto::beschut::beschut_service_client::BeschutServiceClient;
 use partnership_proto::common::Scope;
+use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
+use partnership_proto::finance::finance_service_client::FinanceServiceClient;
 use partnership_proto::intake as ipb;
 use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use tonic::service::interceptor::InterceptedService;
@@ -20,6 +23,9 @@ pub type PeerChannel = InterceptedService<Channel, Bearer>;
 
 /// Intake, as the other services call it.
 pub type IntakeClient = IntakeServiceClient<PeerChannel>;
+pub type EmploymentClient = EmploymentServiceClient<PeerChannel>;
+pub type BeschutClient = BeschutServiceClient<PeerChannel>;
+pub type FinanceClient = FinanceServiceClient<PeerChannel>;
 
 /// The largest answer a service takes from a peer: tonic's default of 4 MiB
 /// is too small at national scale (employment's LKS groups for a year, its
@@ -37,6 +43,24 @@ pub fn channel(url: &str, token: &str) -> anyhow::Result<PeerChannel> {
         .connect_timeout(Duration::from_secs(2))
         .tcp_nodelay(true);
     Ok(InterceptedService::new(endpoint.connect_lazy(), Bearer::new(token)?))
+}
+
+/// A client of each peer ([`channel`]) that takes answers up to
+/// [`MAX_ANSWER_BYTES`]: every service calls its peers through these, so
+/// none keeps tonic's 4 MiB by accident.
+macro_rules! peer_clients {
+    ($($name:ident => $client:ty,)*) => {$(
+        pub fn $name(url: &str, token: &str) -> anyhow::Result<$client> {
+            Ok(<$client>::new(channel(url, token)?).max_decoding_message_size(MAX_ANSWER_BYTES))
+        }
+    )*};
+}
+
+peer_clients! {
+    intake => IntakeClient,
+    employment => EmploymentClient,
+    beschut => BeschutClient,
+    finance => FinanceClient,
 }
 
 /// An outbound request with a deadline and the current trace context.

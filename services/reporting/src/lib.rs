@@ -91,10 +91,10 @@ impl Reporting {
     /// Clients for the services a report is made from, calling them with `peer_token`.
     pub fn new(config: ReportingConfig, peer_token: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            intake: IntakeServiceClient::new(peer::channel(&config.intake_url, peer_token)?),
-            employment: EmploymentServiceClient::new(peer::channel(&config.employment_url, peer_token)?),
-            beschut: BeschutServiceClient::new(peer::channel(&config.beschut_url, peer_token)?),
-            finance: FinanceServiceClient::new(peer::channel(&config.finance_url, peer_token)?),
+            intake: peer::intake(&config.intake_url, peer_token)?,
+            employment: peer::employment(&config.employment_url, peer_token)?,
+            beschut: peer::beschut(&config.beschut_url, peer_token)?,
+            finance: peer::finance(&config.finance_url, peer_token)?,
             config,
         })
     }

@@ -334,13 +334,11 @@ pub struct Clients {
 impl Clients {
     pub fn connect(intake: &str, employment: &str, beschut: &str, finance: &str, token: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            intake: ipb::intake_service_client::IntakeServiceClient::new(peer::channel(intake, token)?)
-                .max_decoding_message_size(64 << 20),
-            employment: epb::employment_service_client::EmploymentServiceClient::new(peer::channel(employment, token)?)
-                .max_decoding_message_size(64 << 20)
-                .max_encoding_message_size(64 << 20),
-            beschut: bpb::beschut_service_client::BeschutServiceClient::new(peer::channel(beschut, token)?),
-            finance: fpb::finance_service_client::FinanceServiceClient::new(peer::channel(finance, token)?),
+            intake: peer::intake(intake, token)?,
+            // HR's pushes of 10,000 contracts are more than 4 MiB.
+            employment: peer::employment(employment, token)?.max_encoding_message_size(64 << 20),
+            beschut: peer::beschut(beschut, token)?,
+            finance: peer::finance(finance, token)?,
         })
     }
 }
