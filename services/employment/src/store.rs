@@ -174,9 +174,8 @@ pub async fn fingerprints_by_ids(conn: &mut AnyConnection, ids: &[String]) -> Re
     for chunk in ids.chunks(JSON_LIST) {
         let mut sql = Sql::new("SELECT hr_contract_id, version, fingerprint FROM contracts WHERE hr_contract_id IN ");
         sql.bind_json_list(Backend::of(conn), chunk);
-        for row in sql.query().fetch_all(&mut *conn).await? {
-            found.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
-        }
+        let rows = sql.fetch_packed::<(String, i64, String)>(conn, &["hr_contract_id", "version", "fingerprint"]).await?;
+        found.extend(rows.into_iter().map(|(id, version, fingerprint)| (id, (version, fingerprint))));
     }
     Ok(found)
 }
@@ -564,9 +563,7 @@ pub async fn candidates_with_open_trajectory(conn: &mut AnyConnection, candidate
     for chunk in candidates.chunks(JSON_LIST) {
         let mut sql = Sql::new("SELECT DISTINCT candidate_id FROM trajectories WHERE completion_date IS NULL AND candidate_id IN ");
         sql.bind_json_list(Backend::of(conn), chunk);
-        for row in sql.query().fetch_all(&mut *conn).await? {
-            open.push(row.try_get("candidate_id")?);
-        }
+        open.extend(sql.fetch_packed::<(String,)>(conn, &["candidate_id"]).await?.into_iter().map(|(id,)| id));
     }
     Ok(open)
 }

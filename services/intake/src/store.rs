@@ -188,9 +188,7 @@ pub async fn candidate_ids_by_bsns(conn: &mut AnyConnection, bsns: &[String]) ->
     for chunk in bsns.chunks(JSON_LIST) {
         let mut sql = Sql::new("SELECT bsn, id FROM candidates WHERE bsn IN ");
         sql.bind_json_list(Backend::of(conn), chunk);
-        for row in sql.query().fetch_all(&mut *conn).await? {
-            found.push((row.try_get("bsn")?, row.try_get("id")?));
-        }
+        found.extend(sql.fetch_packed::<(String, String)>(conn, &["bsn", "id"]).await?);
     }
     Ok(found)
 }
