@@ -22,6 +22,7 @@ pub mod domain;
 mod figures;
 pub mod outbox;
 mod push;
+pub use push::MAX_PUSH_BYTES;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -124,8 +125,8 @@ pub async fn serve(
         tokio::spawn(outbox::deliver_until(employment.clone(), interval, shutdown.clone()))
     });
     let server = EmploymentServiceServer::new(api::EmploymentApi::new(employment.clone()))
-        .max_decoding_message_size(64 << 20)
-        .max_encoding_message_size(64 << 20);
+        .max_decoding_message_size(push::MAX_PUSH_BYTES)
+        .max_encoding_message_size(peer::MAX_ANSWER_BYTES);
     let service = ServiceRoutes {
         service_name: SERVICE_NAME,
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,

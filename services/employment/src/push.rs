@@ -17,6 +17,10 @@ use crate::store::{self, OutboxRow};
 /// The most contracts one push may carry.
 pub const MAX_PUSH: usize = 10_000;
 
+/// The largest push request taken, in bytes: room for [`MAX_PUSH`]
+/// contracts (more than tonic's default 4 MiB).
+pub const MAX_PUSH_BYTES: usize = 64 << 20;
+
 /// A decoded contract and the BSN it names (not stored).
 #[derive(Debug, Clone)]
 pub struct Pushed {

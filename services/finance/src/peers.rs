@@ -15,12 +15,10 @@ use chrono::NaiveDate;
 use partnership_platform::{ServiceError, dates};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
-use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use partnership_proto::intake as ipb;
-use partnership_proto::intake::intake_service_client::IntakeServiceClient;
+use partnership_platform::peer;
 use rust_decimal::Decimal;
 use tokio::sync::RwLock;
-use partnership_platform::peer::{self, PeerChannel};
 
 use crate::domain::lks::ContractFacts;
 use crate::domain::money::parse_decimal;
@@ -79,8 +77,8 @@ const DIRECTORY_TTL: Duration = Duration::from_secs(300);
 
 /// The other services over gRPC.
 pub struct GrpcPeers {
-    intake: IntakeServiceClient<PeerChannel>,
-    employment: EmploymentServiceClient<PeerChannel>,
+    intake: peer::IntakeClient,
+    employment: peer::EmploymentClient,
     deadline: Duration,
     directory: RwLock<Option<(Instant, Arc<Directory>)>>,
 }
@@ -98,7 +96,7 @@ impl GrpcPeers {
     }
 
     /// Intake, as finance calls it (for the jurisdictions of the auth layer too).
-    pub fn intake(&self) -> IntakeServiceClient<PeerChannel> {
+    pub fn intake(&self) -> peer::IntakeClient {
         self.intake.clone()
     }
 
@@ -108,7 +106,7 @@ impl GrpcPeers {
     }
 
     async fn fetch_directory(&self) -> Result<Directory, ServiceError> {
-        let response = retry_once("intake", || {
+        let response = read_from("intake", || {
             let request = self.request(ipb::ListMunicipalitiesRequest { as_of: None });
             let mut client = self.intake.clone();
             async move { client.list_municipalities(request).await }
@@ -151,7 +149,7 @@ impl Peers for GrpcPeers {
             Scope::Municipality(code) => (cpb::ScopeLevel::Municipality, code.clone()),
         };
         let scope = cpb::Scope { level: level as i32, code };
-        let response = retry_once("intake", || {
+        let response = read_from("intake", || {
             let request = self.request(ipb::ResolveScopeRequest { scope: Some(scope.clone()) });
             let mut client = self.intake.clone();
             async move { client.resolve_scope(request).await }
@@ -182,7 +180,7 @@ impl Peers for GrpcPeers {
                 active_from: Some(dates::to_proto(first)),
                 active_to: Some(dates::to_proto(last)),
             };
-            let page = retry_once("employment", || {
+            let page = read_from("employment", || {
                 let request = self.request(message.clone());
                 let mut client = self.employment.clone();
                 async move { client.list_contracts(request).await }
@@ -208,7 +206,7 @@ impl Peers for GrpcPeers {
             municipality_codes: codes.to_vec(),
             period: Some(epb::Period { first_day: Some(dates::to_proto(first)), last_day: Some(dates::to_proto(last)) }),
         };
-        let response = retry_once("employment", || {
+        let response = read_from("employment", || {
             let request = self.request(message.clone());
             let mut client = self.employment.clone();
             async move { client.get_lks_contract_groups(request).await }
@@ -232,7 +230,7 @@ impl Peers for GrpcPeers {
                 service_code: String::new(),
                 year,
             };
-            let page = retry_once("intake", || {
+            let page = read_from("intake", || {
                 let request = self.request(message.clone());
                 let mut client = self.intake.clone();
                 async move { client.list_pluspakket_registrations(request).await }
@@ -279,34 +277,22 @@ impl From<PeerError> for ServiceError {
     }
 }
 
-/// Calls a peer; retries once, after a short pause, if it was unavailable.
-/// Only for reads, which are safe to repeat.
-async fn retry_once<T, F, Fut>(peer: &str, mut call: F) -> Result<T, PeerError>
+/// A read from a peer ([`peer::read`]: asked once more if the peer could
+/// not take it), its failure told apart: the peer down, slow, busy or
+/// unable to answer is UNAVAILABLE (finance cannot answer now either); a
+/// request the peer refused is finance's own fault.
+async fn read_from<T, F, Fut>(peer_name: &str, call: F) -> Result<T, PeerError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
-    let mut tried = false;
-    loop {
-        match call().await {
-            Ok(response) => return Ok(response.into_inner()),
-            Err(status) if is_transient(&status) && !tried => {
-                tried = true;
-                tracing::debug!(peer, code = ?status.code(), "peer unavailable; retrying once");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(status) if is_transient(&status) || cannot_answer(&status) => {
-                return Err(PeerError::Unavailable(format!("{peer}: {:?}: {}", status.code(), status.message())));
-            }
-            Err(status) => return Err(PeerError::Refused(status)),
+    match peer::read(call).await.0 {
+        Ok(answer) => Ok(answer),
+        Err(status) if peer::is_transient(&status) || cannot_answer(&status) => {
+            Err(PeerError::Unavailable(format!("{peer_name}: {:?}: {}", status.code(), status.message())))
         }
+        Err(status) => Err(PeerError::Refused(status)),
     }
-}
-
-/// Worth one more try: the peer is down, slow or shedding load.
-fn is_transient(status: &tonic::Status) -> bool {
-    use tonic::Code::*;
-    matches!(status.code(), Unavailable | DeadlineExceeded | ResourceExhausted | Cancelled)
 }
 
 /// Not worth retrying, but not the request's fault either: the peer does
@@ -314,7 +300,7 @@ fn is_transient(status: &tonic::Status) -> bool {
 /// takes (tonic's OUT_OF_RANGE past `peer::MAX_ANSWER_BYTES`).
 fn cannot_answer(status: &tonic::Status) -> bool {
     use tonic::Code::*;
-    matches!(status.code(), Unimplemented | Unknown | Internal | OutOfRange)
+    matches!(status.code(), Unimplemented | Internal | OutOfRange)
 }
 
 fn peer_date(
@@ -482,7 +468,7 @@ mod tests {
 
     async fn failing(status: tonic::Status) -> (ServiceError, usize) {
         let mut calls = 0;
-        let err = retry_once("employment", || {
+        let err = read_from("employment", || {
             calls += 1;
             std::future::ready(Err::<tonic::Response<()>, _>(status.clone()))
         })
@@ -500,6 +486,9 @@ mod tests {
         assert!(matches!(&err, ServiceError::Unavailable(why) if why.contains("employment") && why.contains("too large")), "{err:?}");
         let (err, calls) = failing(tonic::Status::unavailable("down")).await;
         assert_eq!(calls, 2, "retried once");
+        assert!(matches!(err, ServiceError::Unavailable(_)), "{err:?}");
+        let (err, calls) = failing(tonic::Status::deadline_exceeded("slow")).await;
+        assert_eq!(calls, 1, "a slow peer is not waited for twice");
         assert!(matches!(err, ServiceError::Unavailable(_)), "{err:?}");
         let (err, _) = failing(tonic::Status::invalid_argument("scope: bad")).await;
         assert!(matches!(err, ServiceError::Internal(_)), "a refused request is finance's fault: {err:?}");

@@ -71,6 +71,34 @@ pub fn request<T>(message: T, deadline: Duration) -> tonic::Request<T> {
     request
 }
 
+/// The pause before a read is asked once more ([`read`]).
+pub const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// A read from a peer (safe to repeat), asked once more after
+/// [`RETRY_PAUSE`] if the peer could not take it — UNAVAILABLE (not up,
+/// connection refused) or RESOURCE_EXHAUSTED (shedding load). A slow call
+/// is not waited for twice: a DEADLINE_EXCEEDED is the answer. `call` makes
+/// the request anew for each attempt; the answer comes with the number of
+/// attempts made.
+pub async fn read<T, F, Fut>(mut call: F) -> (Result<T, tonic::Status>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match call().await {
+            Ok(response) => return (Ok(response.into_inner()), attempts),
+            Err(status) if attempts == 1 && matches!(status.code(), tonic::Code::Unavailable | tonic::Code::ResourceExhausted) => {
+                tracing::debug!(code = ?status.code(), "peer could not take the read; asking once more");
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+            Err(status) => return (Err(status), attempts),
+        }
+    }
+}
+
 /// Is this failure worth retrying later (the peer is down, slow or busy)?
 pub fn is_transient(status: &tonic::Status) -> bool {
     use tonic::Code::*;
@@ -92,5 +120,35 @@ pub async fn resolve_scope(intake: &IntakeClient, scope: Scope) -> Result<Vec<St
             status.code(),
             status.message()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `read` of a peer answering `statuses` in turn (then OK): the answer
+    /// and the number of calls made.
+    async fn read_of(statuses: &[tonic::Status]) -> (Result<u32, tonic::Code>, u32, usize) {
+        let mut calls = 0;
+        let (answer, attempts) = read(|| {
+            calls += 1;
+            let answer = statuses.get(calls - 1).cloned().map_or(Ok(tonic::Response::new(7)), Err);
+            std::future::ready(answer)
+        })
+        .await;
+        (answer.map_err(|s| s.code()), attempts, calls)
+    }
+
+    #[tokio::test]
+    async fn a_read_is_asked_once_more_only_of_a_peer_that_could_not_take_it() {
+        use tonic::{Code, Status};
+        assert_eq!(read_of(&[]).await, (Ok(7), 1, 1));
+        assert_eq!(read_of(&[Status::unavailable("down")]).await, (Ok(7), 2, 2), "up again");
+        assert_eq!(read_of(&[Status::resource_exhausted("shedding")]).await, (Ok(7), 2, 2));
+        let down = Status::unavailable("down");
+        assert_eq!(read_of(&[down.clone(), down]).await, (Err(Code::Unavailable), 2, 2), "once more, not twice");
+        assert_eq!(read_of(&[Status::deadline_exceeded("slow")]).await, (Err(Code::DeadlineExceeded), 1, 1));
+        assert_eq!(read_of(&[Status::invalid_argument("scope")]).await, (Err(Code::InvalidArgument), 1, 1));
     }
 }

@@ -1,8 +1,8 @@
 //! The fan-out: every figure the report needs, asked of its service
-//! concurrently, each call with a deadline and timed. A refused connection
-//! is retried once (these are idempotent reads); a slow or failing call is
-//! not waited for twice. A failure is kept as the reason, so the section
-//! that needed it can say why it is missing.
+//! concurrently, each call with a deadline and timed. A service that could
+//! not take a call is asked once more (these are idempotent reads); a slow
+//! or failing call is not waited for twice. A failure is kept as the
+//! reason, so the section that needed it can say why it is missing.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -23,29 +23,21 @@ impl<T> Fetched<T> {
     }
 }
 
-/// Calls `rpc` (made anew per attempt with the deadline) as `name`.
+/// Calls `rpc` (made anew per attempt with the deadline) as `name`: a
+/// read, asked once more if the service could not take it ([`peer::read`]).
 pub async fn call<T, F, Fut>(name: &str, deadline: Duration, rpc: F) -> Fetched<T>
 where
     F: Fn(Duration) -> Fut,
     Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
     let started = Instant::now();
-    let mut attempts = 0;
-    let result = loop {
-        attempts += 1;
-        match rpc(deadline).await {
-            Ok(response) => break Ok(response.into_inner()),
-            Err(status) if attempts < 2 && status.code() == tonic::Code::Unavailable => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(status) => break Err(format!("{name}: {:?}: {}", status.code(), status.message())),
-        }
-    };
+    let (result, attempts) = peer::read(|| rpc(deadline)).await;
+    let result = result.map_err(|status| format!("{name}: {:?}: {}", status.code(), status.message()));
     let fetch = pb::Fetch {
         call: name.to_owned(),
         elapsed_micros: started.elapsed().as_micros() as i64,
         ok: result.is_ok(),
-        attempts,
+        attempts: attempts as i32,
     };
     Fetched { result, fetch }
 }

@@ -22,15 +22,10 @@ use std::path::Path;
 
 use partnership_platform::auth::policy::{Policy, figures};
 use partnership_platform::auth::ServiceAuth;
-use partnership_platform::peer::PeerChannel;
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, ServiceError, dates, peer};
-use partnership_proto::beschut::beschut_service_client::BeschutServiceClient;
 use partnership_proto::common as cpb;
-use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
-use partnership_proto::finance::finance_service_client::FinanceServiceClient;
 use partnership_proto::intake as ipb;
-use partnership_proto::intake::intake_service_client::IntakeServiceClient;
 use partnership_proto::reporting as pb;
 use partnership_proto::reporting::reporting_service_server::{ReportingServiceServer, SERVICE_NAME};
 use serde::{Deserialize, Serialize};
@@ -81,10 +76,10 @@ pub const POLICY: Policy = Policy { service: SERVICE_NAME, rules: &[figures("Get
 #[derive(Clone)]
 pub struct Reporting {
     config: ReportingConfig,
-    intake: IntakeServiceClient<PeerChannel>,
-    employment: EmploymentServiceClient<PeerChannel>,
-    beschut: BeschutServiceClient<PeerChannel>,
-    finance: FinanceServiceClient<PeerChannel>,
+    intake: peer::IntakeClient,
+    employment: peer::EmploymentClient,
+    beschut: peer::BeschutClient,
+    finance: peer::FinanceClient,
 }
 
 impl Reporting {
@@ -212,7 +207,7 @@ pub async fn serve(
         service_name: SERVICE_NAME,
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes: tonic::service::Routes::new(
-            ReportingServiceServer::new(api::ReportingApi::new(reporting)).max_encoding_message_size(64 << 20),
+            ReportingServiceServer::new(api::ReportingApi::new(reporting)).max_encoding_message_size(peer::MAX_ANSWER_BYTES),
         ),
         policy: POLICY,
         auth,

@@ -21,7 +21,6 @@ use partnership_proto::beschut as bpb;
 use partnership_proto::employment as epb;
 use partnership_proto::finance as fpb;
 use partnership_proto::intake as ipb;
-use partnership_platform::peer::PeerChannel;
 
 /// The last day of the demo data.
 pub fn last_day() -> NaiveDate {
@@ -325,10 +324,10 @@ impl Plan {
 /// The services the demo data goes to, called with one token (the
 /// administrator's: the loader acts for every municipality, HR and IBN).
 pub struct Clients {
-    pub intake: ipb::intake_service_client::IntakeServiceClient<PeerChannel>,
-    pub employment: epb::employment_service_client::EmploymentServiceClient<PeerChannel>,
-    pub beschut: bpb::beschut_service_client::BeschutServiceClient<PeerChannel>,
-    pub finance: fpb::finance_service_client::FinanceServiceClient<PeerChannel>,
+    pub intake: peer::IntakeClient,
+    pub employment: peer::EmploymentClient,
+    pub beschut: peer::BeschutClient,
+    pub finance: peer::FinanceClient,
 }
 
 impl Clients {
@@ -336,7 +335,8 @@ impl Clients {
         Ok(Self {
             intake: peer::intake(intake, token)?,
             // HR's pushes of 10,000 contracts are more than 4 MiB.
-            employment: peer::employment(employment, token)?.max_encoding_message_size(64 << 20),
+            employment: peer::employment(employment, token)?
+                .max_encoding_message_size(partnership_employment::MAX_PUSH_BYTES),
             beschut: peer::beschut(beschut, token)?,
             finance: peer::finance(finance, token)?,
         })
