@@ -4,8 +4,8 @@
 //!
 //! [`Peers`] is the seam: the service uses [`GrpcPeers`]; store tests use
 //! fixed facts. Every outbound call has a deadline and carries the trace
-//! context; reads (all of these are) are retried once when the peer is
-//! unavailable. The municipality directory is cached for a few minutes:
+//! context; reads (all of these are) are asked once more when the peer
+//! could not take them (`peer::read`). The municipality directory is cached for a few minutes:
 //! reference data changes rarely.
 
 use std::sync::Arc;
