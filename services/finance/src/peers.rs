@@ -5,18 +5,17 @@
 //! [`Peers`] is the seam: the service uses [`GrpcPeers`]; store tests use
 //! fixed facts. Every outbound call has a deadline and carries the trace
 //! context; reads (all of these are) are asked once more when the peer
-//! could not take them (`peer::read`). The municipality directory is cached for a few minutes:
-//! reference data changes rarely.
+//! could not take them (`peer::read`). The municipality directory is
+//! cached for a few minutes: reference data changes rarely.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use partnership_platform::{ServiceError, dates};
+use partnership_platform::{ServiceError, dates, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
 use partnership_proto::intake as ipb;
-use partnership_platform::peer;
 use rust_decimal::Decimal;
 use tokio::sync::RwLock;
 
