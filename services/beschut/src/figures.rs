@@ -6,7 +6,6 @@ use partnership_platform::decimals::{self, fte};
 use partnership_platform::{ServiceError, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
-use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use rust_decimal::Decimal;
 
 use crate::Beschut;
@@ -133,7 +132,7 @@ fn listed_per_date(employees: Vec<epb::BeschutEmployee>, dates: &[NaiveDate]) ->
 /// Employment's nieuw-beschut fte on each date (aggregates, no persons),
 /// asked concurrently.
 async fn fte_at_ibn_on(
-    employment: &EmploymentServiceClient<peer::PeerChannel>,
+    employment: &peer::EmploymentClient,
     scope: &cpb::Scope,
     dates: &[NaiveDate],
 ) -> Result<Vec<Decimal>, ServiceError> {

@@ -27,7 +27,6 @@ use partnership_platform::auth::{Jurisdictions, ServiceAuth};
 use partnership_platform::serve::ServiceRoutes;
 use partnership_platform::{CancellationToken, Db, peer};
 use partnership_proto::beschut::beschut_service_server::{BeschutServiceServer, SERVICE_NAME};
-use partnership_proto::employment::employment_service_client::EmploymentServiceClient;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
@@ -69,7 +68,7 @@ impl Default for BeschutConfig {
 pub struct Beschut {
     db: Db,
     intake: peer::IntakeClient,
-    employment: EmploymentServiceClient<peer::PeerChannel>,
+    employment: peer::EmploymentClient,
     taakstelling: Arc<Taakstelling>,
 }
 
