@@ -12,6 +12,9 @@
 #[path = "../loadgen/connect.rs"]
 #[allow(dead_code)]
 mod connect;
+#[path = "../loadgen/cpu.rs"]
+#[allow(dead_code)]
+mod cpu;
 #[path = "../loadgen/writes.rs"]
 #[allow(dead_code)]
 mod writes;

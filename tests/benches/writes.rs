@@ -12,6 +12,8 @@
 #[path = "../loadgen/connect.rs"]
 #[allow(dead_code)]
 mod connect;
+#[path = "../loadgen/cpu.rs"]
+mod cpu;
 #[path = "../loadgen/writes.rs"]
 mod writes;
 
@@ -43,10 +45,16 @@ async fn main() -> anyhow::Result<()> {
         for (what, run) in [("empty call, bare tonic", &ceiling), ("empty call, intake server", &same), ("CreateRegistration", &written)] {
             println!("{}", writes::table_row(what, run, &ceiling));
         }
-        summary.push((clients, written.per_second() / ceiling.per_second(), written.per_second() / same.per_second()));
+        let cpu_ratio = written.cpu_micros_per_call().zip(ceiling.cpu_micros_per_call()).map(|(w, e)| w / e);
+        summary.push((clients, written.per_second() / ceiling.per_second(), written.per_second() / same.per_second(), cpu_ratio));
     }
-    for (clients, bare, same) in summary {
-        println!("ratio writes / ceiling at {clients:>2} clients: {:.2} of bare tonic, {:.2} of the intake server's empty call", bare, same);
+    for (clients, bare, same, cpu_ratio) in summary {
+        println!(
+            "ratio writes / ceiling at {clients:>2} clients: {:.2} of bare tonic, {:.2} of the intake server's empty call; a write's CPU {} that of a bare empty call",
+            bare,
+            same,
+            cpu_ratio.map_or("(not measured)".into(), |r| format!("{r:.1}×"))
+        );
     }
     suite.suite.stop().await?;
     Ok(())

@@ -20,6 +20,7 @@
 //! same code against a suite they start themselves.
 
 mod connect;
+mod cpu;
 mod writes;
 
 use std::collections::HashMap;

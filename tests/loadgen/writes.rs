@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use partnership_proto::intake as pb;
 use tonic_health::pb::HealthCheckRequest;
 
-use crate::connect;
+use crate::{connect, cpu};
 
 /// What one run measured.
 #[derive(Debug, Clone)]
@@ -26,11 +26,25 @@ pub struct Run {
     pub seconds: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// CPU this process used during the run (client and server, when the
+    /// suite runs in it), if known.
+    pub cpu: Option<Duration>,
 }
 
 impl Run {
     pub fn per_second(&self) -> f64 {
         self.calls as f64 / self.seconds
+    }
+
+    /// CPU per call, in µs.
+    pub fn cpu_micros_per_call(&self) -> Option<f64> {
+        cpu::micros_per(Some(Duration::ZERO), self.cpu, self.calls)
+    }
+
+    /// Cores kept busy on average: near the machine's count, the run was
+    /// bound by the CPU; well below, by waiting.
+    pub fn cores_busy(&self) -> Option<f64> {
+        self.cpu.map(|cpu| cpu.as_secs_f64() / self.seconds)
     }
 }
 
@@ -45,6 +59,12 @@ where
     let warm_up = Duration::from_millis(500);
     let start = Instant::now() + warm_up;
     let stop = start + duration;
+    let cpu_spent = tokio::spawn(async move {
+        tokio::time::sleep_until(start.into()).await;
+        let before = cpu::used();
+        tokio::time::sleep_until(stop.into()).await;
+        Some(cpu::used()?.checked_sub(before?)?)
+    });
     let mut tasks = Vec::new();
     for k in 0..clients {
         let mut client = setup(k)?;
@@ -73,9 +93,10 @@ where
         all.extend(latencies);
         failures += failed;
     }
+    let cpu = cpu_spent.await?;
     all.sort_unstable();
     let at = |q: f64| all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1))).map_or(0.0, |&us| f64::from(us) / 1000.0);
-    Ok(Run { clients, calls: all.len() as u64, failures, seconds: duration.as_secs_f64(), p50_ms: at(0.50), p99_ms: at(0.99) })
+    Ok(Run { clients, calls: all.len() as u64, failures, seconds: duration.as_secs_f64(), p50_ms: at(0.50), p99_ms: at(0.99), cpu })
 }
 
 /// Health checks against the server at `url`.
@@ -168,20 +189,22 @@ pub async fn registrations(intake_url: &str, candidates: &[String], tag: &str, c
 /// The header of the figures table.
 pub fn table_header() -> String {
     format!(
-        "{:<28} {:>7} {:>10} {:>9} {:>9} {:>9} {:>10}",
-        "call", "clients", "calls/s", "p50 ms", "p99 ms", "failures", "vs ceiling"
+        "{:<28} {:>7} {:>10} {:>9} {:>9} {:>9} {:>10} {:>12} {:>6}",
+        "call", "clients", "calls/s", "p50 ms", "p99 ms", "failures", "vs ceiling", "CPU µs/call", "cores"
     )
 }
 
 /// One line of the figures table, with throughput relative to `ceiling`.
 pub fn table_row(what: &str, run: &Run, ceiling: &Run) -> String {
     format!(
-        "{what:<28} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>9.0}%",
+        "{what:<28} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>9.0}% {:>12} {:>6}",
         run.clients,
         run.per_second(),
         run.p50_ms,
         run.p99_ms,
         run.failures,
-        100.0 * run.per_second() / ceiling.per_second()
+        100.0 * run.per_second() / ceiling.per_second(),
+        run.cpu_micros_per_call().map_or("-".into(), |us| format!("{us:.0}")),
+        run.cores_busy().map_or("-".into(), |c| format!("{c:.2}"))
     )
 }
