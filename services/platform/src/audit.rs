@@ -23,9 +23,9 @@ use crate::error::ServiceError;
 use crate::fields;
 use crate::store::{Backend, Db, JsonRows, Migration, Sql};
 
-/// The audit tables, in every service's store (versions far above any
-/// service's own migrations).
-pub const MIGRATIONS: &[Migration] = &[Migration {
+/// The audit tables as they were first made: a record's persons in a
+/// table of their own, keyed by record, with an index by person.
+const AUDIT_LOG: Migration = Migration {
     version: 9_000_001,
     name: "audit log",
     sql: "
@@ -51,7 +51,66 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         );
         CREATE INDEX audit_subjects_by_subject ON audit_subjects (data_subject_id, record_id);
     ",
-}];
+};
+
+/// A record's persons move into the record (`data_subject_ids`, a JSON
+/// array, read with it), and `audit_by_subject` keeps only what finding a
+/// person's records needs, keyed by person. A record of 10,000 persons (an
+/// HR push, its BSN resolution) wrote 10,000 rows into three b-trees on
+/// SQLite (the table, its key, the by-person index); now into one. The
+/// records already written are carried over whole. The append-only
+/// triggers are dropped for the move and made again by [`protect`].
+const BY_PERSON_SQLITE: Migration = Migration {
+    version: 9_000_002,
+    name: "audit persons by person",
+    sql: "
+        DROP TRIGGER IF EXISTS audit_log_no_update;
+        DROP TRIGGER IF EXISTS audit_subjects_no_update;
+        DROP TRIGGER IF EXISTS audit_subjects_no_delete;
+        ALTER TABLE audit_log ADD COLUMN data_subject_ids TEXT NOT NULL DEFAULT '[]';
+        UPDATE audit_log
+        SET data_subject_ids = (SELECT json_group_array(data_subject_id) FROM audit_subjects WHERE record_id = audit_log.id)
+        WHERE id IN (SELECT record_id FROM audit_subjects);
+        CREATE TABLE audit_by_subject (
+            data_subject_id TEXT NOT NULL,
+            record_id TEXT NOT NULL REFERENCES audit_log (id),
+            PRIMARY KEY (data_subject_id, record_id)
+        ) WITHOUT ROWID;
+        INSERT INTO audit_by_subject (data_subject_id, record_id) SELECT data_subject_id, record_id FROM audit_subjects;
+        DROP TABLE audit_subjects;
+    ",
+};
+
+/// The same on PostgreSQL (its own trigger names and JSON aggregate; a
+/// table there is a heap beside its key either way).
+const BY_PERSON_POSTGRES: Migration = Migration {
+    version: BY_PERSON_SQLITE.version,
+    name: BY_PERSON_SQLITE.name,
+    sql: "
+        DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+        DROP TRIGGER IF EXISTS audit_subjects_append_only ON audit_subjects;
+        ALTER TABLE audit_log ADD COLUMN data_subject_ids TEXT NOT NULL DEFAULT '[]';
+        UPDATE audit_log SET data_subject_ids = s.ids
+        FROM (SELECT record_id, CAST(json_agg(data_subject_id) AS TEXT) AS ids FROM audit_subjects GROUP BY record_id) AS s
+        WHERE s.record_id = audit_log.id;
+        CREATE TABLE audit_by_subject (
+            data_subject_id TEXT NOT NULL,
+            record_id TEXT NOT NULL REFERENCES audit_log (id),
+            PRIMARY KEY (data_subject_id, record_id)
+        );
+        INSERT INTO audit_by_subject (data_subject_id, record_id) SELECT data_subject_id, record_id FROM audit_subjects;
+        DROP TABLE audit_subjects;
+    ",
+};
+
+/// The audit tables' migrations, in every service's store (versions far
+/// above any service's own).
+pub fn migrations(backend: Backend) -> &'static [Migration] {
+    match backend {
+        Backend::Sqlite => &[AUDIT_LOG, BY_PERSON_SQLITE],
+        Backend::Postgres => &[AUDIT_LOG, BY_PERSON_POSTGRES],
+    }
+}
 
 /// Makes the audit tables refuse UPDATE and DELETE (idempotent; run after
 /// the migrations at every start).
@@ -62,9 +121,9 @@ pub async fn protect(db: &Db) -> Result<(), sqlx::Error> {
              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
             "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-            "CREATE TRIGGER IF NOT EXISTS audit_subjects_no_update BEFORE UPDATE ON audit_subjects
+            "CREATE TRIGGER IF NOT EXISTS audit_by_subject_no_update BEFORE UPDATE ON audit_by_subject
              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-            "CREATE TRIGGER IF NOT EXISTS audit_subjects_no_delete BEFORE DELETE ON audit_subjects
+            "CREATE TRIGGER IF NOT EXISTS audit_by_subject_no_delete BEFORE DELETE ON audit_by_subject
              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
         ],
         Backend::Postgres => &[
@@ -72,7 +131,7 @@ pub async fn protect(db: &Db) -> Result<(), sqlx::Error> {
              $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
             "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
              FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
-            "CREATE OR REPLACE TRIGGER audit_subjects_append_only BEFORE UPDATE OR DELETE ON audit_subjects
+            "CREATE OR REPLACE TRIGGER audit_by_subject_append_only BEFORE UPDATE OR DELETE ON audit_by_subject
              FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
         ],
     };
@@ -151,7 +210,7 @@ pub struct AuditLog {
 /// The columns of a record.
 const LOG_COLUMNS: &[&str] = &[
     "id", "trace_id", "span_id", "service", "operation", "action", "processing_activity", "principal_kind",
-    "principal_id", "status_code", "start_time", "end_time",
+    "principal_id", "status_code", "start_time", "end_time", "data_subject_ids",
 ];
 /// The most records one write carries.
 const MAX_BATCH: usize = 512;
@@ -182,11 +241,11 @@ impl AuditLog {
     pub async fn list(&self, query: &AuditQuery, limit: i64) -> Result<Vec<pb::AuditRecord>, ServiceError> {
         let mut sql = Sql::new(
             "SELECT id, trace_id, span_id, service, operation, action, processing_activity, principal_kind,
-                    principal_id, status_code, start_time, end_time
+                    principal_id, status_code, start_time, end_time, data_subject_ids
              FROM audit_log WHERE 1 = 1",
         );
         if let Some(subject) = &query.data_subject_id {
-            sql.push(" AND id IN (SELECT record_id FROM audit_subjects WHERE data_subject_id = ").bind(subject).push(")");
+            sql.push(" AND id IN (SELECT record_id FROM audit_by_subject WHERE data_subject_id = ").bind(subject).push(")");
         }
         if let Some(from) = query.from {
             sql.push(" AND start_time >= ").bind(from.to_string());
@@ -201,6 +260,10 @@ impl AuditLog {
         let rows = sql.query().fetch_all(self.db.pool()).await?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
+            let subjects: String = row.try_get("data_subject_ids")?;
+            let mut data_subject_ids: Vec<String> = serde_json::from_str(&subjects)
+                .map_err(|e| ServiceError::Internal(format!("an audit record's persons do not read back: {e}")))?;
+            data_subject_ids.sort_unstable();
             records.push(pb::AuditRecord {
                 id: row.try_get("id")?,
                 trace_id: row.try_get("trace_id")?,
@@ -211,21 +274,11 @@ impl AuditLog {
                 processing_activity: row.try_get("processing_activity")?,
                 principal_kind: row.try_get("principal_kind")?,
                 principal_id: row.try_get("principal_id")?,
-                data_subject_ids: Vec::new(),
+                data_subject_ids,
                 status_code: i32::try_from(row.try_get::<i64, _>("status_code")?).unwrap_or(i32::MAX),
                 start_time: row.try_get("start_time")?,
                 end_time: row.try_get("end_time")?,
             });
-        }
-        if !records.is_empty() {
-            let mut sql = Sql::new("SELECT record_id, data_subject_id FROM audit_subjects WHERE record_id IN ");
-            sql.bind_list(records.iter().map(|r| r.id.clone())).push(" ORDER BY data_subject_id");
-            for row in sql.query().fetch_all(self.db.pool()).await? {
-                let record_id: String = row.try_get("record_id")?;
-                if let Some(record) = records.iter_mut().find(|r| r.id == record_id) {
-                    record.data_subject_ids.push(row.try_get("data_subject_id")?);
-                }
-            }
         }
         Ok(records)
     }
@@ -245,7 +298,7 @@ pub fn record_rows(records: &[&AuditRecord]) -> [JsonRows; 2] {
     use serde_json::json;
     let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut log = JsonRows::new("audit_log", LOG_COLUMNS, &["status_code"]);
-    let mut subjects = JsonRows::new("audit_subjects", &["record_id", "data_subject_id"], &[]);
+    let mut subjects = JsonRows::new("audit_by_subject", &["data_subject_id", "record_id"], &[]);
     for AuditRecord { id, entry: e } in records {
         log.push(vec![
             json!(id),
@@ -260,9 +313,10 @@ pub fn record_rows(records: &[&AuditRecord]) -> [JsonRows; 2] {
             json!(e.status_code),
             json!(time(&e.start_time)),
             json!(time(&e.end_time)),
+            json!(json!(e.data_subject_ids).to_string()),
         ]);
         for subject in &e.data_subject_ids {
-            subjects.push(vec![json!(id), json!(subject)]);
+            subjects.push(vec![json!(subject), json!(id)]);
         }
     }
     [log, subjects]
@@ -390,9 +444,50 @@ mod tests {
 
             let mut conn = db.pool().acquire().await.unwrap();
             assert!(sqlx::query("UPDATE audit_log SET principal_id = 'x'").execute(&mut *conn).await.is_err());
-            assert!(sqlx::query("DELETE FROM audit_subjects").execute(&mut *conn).await.is_err());
+            assert!(sqlx::query("DELETE FROM audit_by_subject").execute(&mut *conn).await.is_err());
             assert!(sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await.is_err());
             assert_eq!(log.list(&AuditQuery::default(), 1000).await.unwrap().len(), 103);
+        }
+    }
+
+    #[tokio::test]
+    async fn records_written_before_the_persons_moved_are_carried_over_whole() {
+        use sqlx::Connection;
+        for store in crate::testing::test_stores("audit-move").await.unwrap() {
+            // A store as the first audit migration left it, with two records.
+            sqlx::any::install_default_drivers();
+            let mut old = sqlx::AnyConnection::connect(&store.url).await.unwrap();
+            sqlx::raw_sql(AUDIT_LOG.sql).execute(&mut old).await.unwrap();
+            let setup = [
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                "INSERT INTO schema_migrations VALUES (9000001, 'audit log', '2026-01-01T00:00:00Z')",
+                "INSERT INTO audit_log VALUES ('r-1', 't', 's', 'intake', 'op', 'read', 'registratie', 'municipality',
+                    'municipality:1991', 0, '2026-01-10T10:00:00Z', '2026-01-10T10:00:00Z')",
+                "INSERT INTO audit_log VALUES ('r-2', 't', 's', 'intake', 'op', 'read', 'registratie', 'municipality',
+                    'municipality:1991', 7, '2026-01-11T10:00:00Z', '2026-01-11T10:00:00Z')",
+                "INSERT INTO audit_subjects VALUES ('r-1', 'c-2'), ('r-1', 'c-1')",
+            ];
+            for statement in setup {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut old).await.unwrap();
+            }
+            old.close().await.unwrap();
+
+            let db = Db::connect(&store.url, &[]).await.unwrap();
+            let log = AuditLog::new(db.clone(), "intake");
+            log.append(&entry(&["c-1"], "2026-02-10T10:00:00Z")).await.unwrap();
+            let all = log.list(&AuditQuery::default(), 10).await.unwrap();
+            let persons = |id: &str| all.iter().find(|r| r.id == id).map(|r| (r.data_subject_ids.clone(), r.status_code));
+            assert_eq!(all.len(), 3, "{}", store.label);
+            assert_eq!(persons("r-1"), Some((vec!["c-1".to_owned(), "c-2".to_owned()], 0)), "{}", store.label);
+            assert_eq!(persons("r-2"), Some((vec![], 7)), "{}", store.label);
+            let of_c1 = log.list(&AuditQuery { data_subject_id: Some("c-1".into()), ..Default::default() }, 10).await.unwrap();
+            assert_eq!(of_c1.len(), 2, "the carried-over record and the new one, on {}", store.label);
+            assert!(of_c1.iter().any(|r| r.id == "r-1"));
+
+            let mut conn = db.pool().acquire().await.unwrap();
+            assert!(sqlx::query("SELECT 1 FROM audit_subjects").fetch_all(&mut *conn).await.is_err(), "the old table is gone");
+            assert!(sqlx::query("UPDATE audit_log SET data_subject_ids = '[]'").execute(&mut *conn).await.is_err());
+            assert!(sqlx::query("DELETE FROM audit_by_subject").execute(&mut *conn).await.is_err());
         }
     }
 }

@@ -165,7 +165,7 @@ impl Db {
             .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
         let mut db = Self { pool, backend, writes: Writes::Pooled };
         // Every store keeps its processing log beside the service's tables.
-        let all: Vec<Migration> = migrations.iter().chain(crate::audit::MIGRATIONS).copied().collect();
+        let all: Vec<Migration> = migrations.iter().chain(crate::audit::migrations(backend)).copied().collect();
         db.migrate(&all).await?;
         crate::audit::protect(&db).await.context("protecting the audit log")?;
         if backend == Backend::Sqlite {
@@ -581,7 +581,7 @@ mod tests {
         let mut conn = db.pool().acquire().await.unwrap();
         let applied: Vec<i64> =
             sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await.unwrap();
-        assert_eq!(applied, [1, 9_000_001], "the service's migration and the audit log's");
+        assert_eq!(applied, [1, 9_000_001, 9_000_002], "the service's migration and the audit log's");
         let b: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'")
             .fetch_one(&mut *conn)
             .await
