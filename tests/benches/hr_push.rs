@@ -9,7 +9,6 @@
 //! is measured). `PUSH_CONTRACTS=20000` for a smaller run.
 
 #[path = "../loadgen/cpu.rs"]
-#[allow(dead_code)]
 mod cpu;
 
 use std::time::{Duration, Instant};
@@ -73,16 +72,15 @@ impl Timed {
 
     /// "CPU 4.10 s (41 µs/contract)", or nothing if unknown.
     fn cpu_figure(&self, n: usize) -> String {
-        self.cpu.map_or(String::new(), |cpu| {
-            format!("CPU {:.2} s ({:.0} µs/contract)", cpu.as_secs_f64(), cpu.as_secs_f64() * 1e6 / n as f64)
-        })
+        let Some(cpu) = self.cpu else { return String::new() };
+        let each = cpu::micros_each(cpu, n as u64).unwrap_or(0.0);
+        format!("CPU {:.2} s ({each:.0} µs/contract)", cpu.as_secs_f64())
     }
 }
 
 impl Started {
     fn stop(self) -> Timed {
-        let cpu = cpu::used().zip(self.1).and_then(|(now, then)| now.checked_sub(then));
-        Timed { wall: self.0.elapsed(), cpu }
+        Timed { wall: self.0.elapsed(), cpu: cpu::since(self.1) }
     }
 }
 

@@ -23,8 +23,12 @@ pub fn used() -> Option<Duration> {
     Some(Duration::from_millis((user + system) * 1000 / TICKS_PER_SECOND))
 }
 
-/// CPU used between two readings, per item, in µs (`None` if unknown).
-pub fn micros_per(before: Option<Duration>, after: Option<Duration>, items: u64) -> Option<f64> {
-    let spent = after?.checked_sub(before?)?;
+/// CPU used since `before` (a reading of [`used`]), if both are known.
+pub fn since(before: Option<Duration>) -> Option<Duration> {
+    used()?.checked_sub(before?)
+}
+
+/// `spent` per item, in µs (`None` for no items).
+pub fn micros_each(spent: Duration, items: u64) -> Option<f64> {
     (items > 0).then(|| spent.as_secs_f64() * 1e6 / items as f64)
 }

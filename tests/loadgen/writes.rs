@@ -38,7 +38,7 @@ impl Run {
 
     /// CPU per call, in µs.
     pub fn cpu_micros_per_call(&self) -> Option<f64> {
-        cpu::micros_per(Some(Duration::ZERO), self.cpu, self.calls)
+        self.cpu.and_then(|spent| cpu::micros_each(spent, self.calls))
     }
 
     /// Cores kept busy on average: near the machine's count, the run was
@@ -63,7 +63,7 @@ where
         tokio::time::sleep_until(start.into()).await;
         let before = cpu::used();
         tokio::time::sleep_until(stop.into()).await;
-        Some(cpu::used()?.checked_sub(before?)?)
+        cpu::since(before)
     });
     let mut tasks = Vec::new();
     for k in 0..clients {
