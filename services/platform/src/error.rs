@@ -98,11 +98,18 @@ impl From<sqlx::Error> for ServiceError {
     /// A unique-key violation that no operation expected is a race another
     /// request won (e.g. two pushes creating one contract at once), and so
     /// is a transaction PostgreSQL broke off for a deadlock or a
-    /// serialization failure: ABORTED, which a client may retry. Anything
-    /// else from the store is INTERNAL.
+    /// serialization failure: ABORTED, which a client may retry. No free
+    /// connection within [`crate::store::CONNECTION_WAIT`] is an overloaded
+    /// store: UNAVAILABLE, retry later. Anything else from the store is
+    /// INTERNAL.
     fn from(err: sqlx::Error) -> Self {
         if crate::store::is_lost_race(&err) {
             Self::Aborted("a concurrent change came first; retry".into())
+        } else if matches!(err, sqlx::Error::PoolTimedOut) {
+            Self::Unavailable(format!(
+                "store busy: no connection came free within {} s; retry later",
+                crate::store::CONNECTION_WAIT.as_secs()
+            ))
         } else {
             Self::Internal(format!("store: {err}"))
         }
@@ -236,6 +243,15 @@ mod tests {
         let err: ServiceError = insert().await.unwrap_err().into();
         assert!(matches!(err, ServiceError::Aborted(_)), "{err:?}");
         assert_eq!(Status::from(err).code(), Code::Aborted);
+    }
+
+    #[test]
+    fn a_store_with_no_free_connection_is_unavailable_not_internal() {
+        let status: Status = ServiceError::from(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(status.code(), Code::Unavailable);
+        assert!(status.message().contains("store busy"), "{}", status.message());
+        let other: Status = ServiceError::from(sqlx::Error::RowNotFound).into();
+        assert_eq!(other.code(), Code::Internal);
     }
 
     #[test]

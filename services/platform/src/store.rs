@@ -50,6 +50,13 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// How long a statement waits for a free connection before the call is
+/// answered UNAVAILABLE. Long enough for a queue of report reads at national
+/// scale (each a scan of seconds, four SQLite readers) to drain instead of
+/// failing half of them; a store that stays this busy is overloaded, and
+/// the client hears so as a retryable status.
+pub const CONNECTION_WAIT: Duration = Duration::from_secs(60);
+
 /// A service's store: a connection pool and the rule for writing.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -122,7 +129,7 @@ impl Db {
         let pool = AnyPoolOptions::new()
             // SQLite: one writer plus readers.
             .max_connections(if backend == Backend::Sqlite { 5 } else { 10 })
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(CONNECTION_WAIT)
             .idle_timeout(Duration::from_secs(300))
             .max_lifetime(Duration::from_secs(1800))
             // A SQLite connection is a file handle in this process: there is
