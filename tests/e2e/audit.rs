@@ -95,8 +95,9 @@ async fn every_processing_of_a_persons_data_is_logged_and_readable_per_person_an
         apb::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(Service::Employment).await);
     let of_person = apb::ListAuditRecordsRequest { data_subject_id: candidate.clone(), ..Default::default() };
     let pushes = employment_log.list_audit_records(of_person).await.unwrap().into_inner().records;
-    assert_eq!(pushes.len(), 1);
+    assert_eq!(pushes.len(), 1, "one record per push, committed with its contracts");
     assert_eq!((pushes[0].principal_id.as_str(), pushes[0].action.as_str()), ("hr", "change"));
+    assert_eq!((pushes[0].status_code, pushes[0].data_subject_ids.as_slice()), (0, std::slice::from_ref(&candidate)));
     // Employment resolved the BSN through intake as a peer: logged there.
     let of_person = apb::ListAuditRecordsRequest { data_subject_id: candidate.clone(), ..Default::default() };
     let intake_records = log.list_audit_records(of_person).await.unwrap().into_inner().records;

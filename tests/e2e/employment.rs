@@ -430,8 +430,9 @@ async fn pushes_under_way_at_once_store_each_contract_once() {
     // Three pushes at once, two of them the same 300 contracts and the
     // third overlapping both: every contract is created by exactly one of
     // them, and each person gets one trajectory, whichever push came first.
-    // (On SQLite the pushes take turns; on PostgreSQL one that meets a
-    // contract another stored first is answered ABORTED and sent again.)
+    // (Each push plans against the store as it read it; one that meets a
+    // contract or a trajectory another push stored in between is answered
+    // ABORTED, stores nothing, and is sent again.)
     let suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
     let mut intake = suite.intake().await;
     import_candidates(&mut intake, 1, 450, "GM0828").await;

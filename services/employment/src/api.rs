@@ -238,8 +238,7 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
                 (id, decoded)
             })
             .collect();
-        let pushed = self.employment.push(items).await?;
-        caller.touched_all(pushed.candidate_ids.iter().map(String::as_str));
+        let pushed = self.employment.push(items, Some(&caller)).await?;
         let mut response = pb::PushContractsResponse::default();
         for (hr_contract_id, outcome) in pushed.outcomes {
             let (code, field, reason) = match outcome {

@@ -6,6 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use partnership_platform::auth::Caller;
+use partnership_platform::store::JsonRows;
 use partnership_platform::{ServiceError, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::intake as ipb;
@@ -43,8 +45,6 @@ pub enum Outcome {
 pub struct PushResult {
     /// One outcome per contract, in order.
     pub outcomes: Vec<(String, Outcome)>,
-    /// The candidates whose contracts were stored (created, updated or unchanged).
-    pub candidate_ids: Vec<String>,
 }
 
 /// The request id intake knows a contract's outcome by.
@@ -55,8 +55,10 @@ pub fn outcome_request_id(hr_contract_id: &str) -> String {
 impl Employment {
     /// Upserts the batch. `items` holds, per contract, the decoded contract
     /// or why it could not be decoded; the answer has one outcome per item,
-    /// and the candidates the stored contracts belong to (for the audit log).
-    pub async fn push(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<PushResult, ServiceError> {
+    /// and the candidates the stored contracts belong to. With `audited`,
+    /// those candidates are the call's data subjects and its audit record
+    /// is committed with the contracts (see `Caller::success_record`).
+    pub async fn push(&self, items: Vec<(String, Result<Pushed, Rejection>)>, audited: Option<&Caller>) -> Result<PushResult, ServiceError> {
         let known = self.known_municipalities().await?;
         let mut checked: Vec<(String, Result<Pushed, Rejection>)> = items
             .into_iter()
@@ -90,10 +92,13 @@ impl Employment {
                 }
             }
         }
-        let candidate_ids = checked.iter().filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.clone())).collect();
-        let outcomes = self.store_batch(checked).await?;
+        // The candidates whose contracts are stored (created, updated or unchanged).
+        if let Some(caller) = audited {
+            caller.touched_all(checked.iter().filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.as_str())));
+        }
+        let outcomes = self.store_batch(checked, audited).await?;
         self.outbox_wake.notify_one();
-        Ok(PushResult { outcomes, candidate_ids })
+        Ok(PushResult { outcomes })
     }
 
     /// The candidate ids of these BSNs, through intake.
@@ -125,52 +130,112 @@ impl Employment {
         peer::resolve_scope(&self.intake, scope).await
     }
 
-    async fn store_batch(&self, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Vec<(String, Outcome)>, ServiceError> {
+    /// Stores the checked batch in two phases. The plan — what is stored
+    /// now, each contract's outcome, the rows to write — is made on a read
+    /// connection, so another push can hold the one write connection
+    /// meanwhile; the write phase only writes. A change another push
+    /// commits in between cannot be overwritten unseen: a contract planned
+    /// as new meets its primary key, a replaced version meets
+    /// `contract_versions`' key, a second open trajectory meets
+    /// `trajectories_one_open_per_candidate`, and each of those fails the
+    /// whole push as ABORTED (nothing stored; push again). Whether a
+    /// candidate has an open trajectory is asked in the write phase, so a
+    /// trajectory completed in between is seen.
+    async fn store_batch(
+        &self,
+        items: Vec<(String, Result<Pushed, Rejection>)>,
+        audited: Option<&Caller>,
+    ) -> Result<Vec<(String, Outcome)>, ServiceError> {
         let now = crate::now();
+        let mut conn = self.db.pool().acquire().await?;
+        let plan = Plan::make(&mut conn, items).await?;
+        drop(conn);
+        let contract_rows: Vec<Vec<JsonRows>> = plan.steps.iter().map(|step| step.rows(&now)).collect();
+        let record = audited.and_then(Caller::success_record);
+
+        let mut tx = self.db.begin_write().await?;
+        for (step, rows) in plan.steps.iter().zip(&contract_rows) {
+            match step {
+                Step::Insert(_) => JsonRows::insert_all(tx.conn(), &rows.iter().collect::<Vec<_>>()).await?,
+                Step::Replace { old, version, new, fingerprint } => {
+                    store::replace_contract(tx.conn(), old, *version, new, fingerprint, &now).await?
+                }
+            }
+        }
+        // A PW dienstverband at IBN starts a development trajectory unless
+        // one is still open, and intake is told (outbox).
+        let candidates: Vec<String> =
+            plan.became_pw.iter().map(|m| m.candidate_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let mut open: HashSet<String> = store::candidates_with_open_trajectory(tx.conn(), &candidates).await?.into_iter().collect();
+        let trajectories: Vec<(String, String, String)> = plan
+            .became_pw
+            .iter()
+            .filter(|m| open.insert(m.candidate_id.clone()))
+            .map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone()))
+            .collect();
+        let mut last = store::trajectory_rows(&trajectories);
+        last.extend(store::outbox_rows(&plan.became_pw, &now));
+        last.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
+        JsonRows::insert_all(tx.conn(), &last.iter().collect::<Vec<_>>()).await?;
+        tx.commit().await?;
+        audited.into_iter().for_each(Caller::record_committed);
+        Ok(plan.outcomes)
+    }
+}
+
+/// What a push will do, decided against the store as it was read.
+struct Plan {
+    /// One outcome per contract, in order.
+    outcomes: Vec<(String, Outcome)>,
+    /// The contract writes, in order.
+    steps: Vec<Step>,
+    /// A contract became a PW dienstverband (new, or changed to PW): an
+    /// outbox message each, and a trajectory unless one is open.
+    became_pw: Vec<OutboxRow>,
+}
+
+/// A contract write.
+enum Step {
+    /// New contracts, with their fingerprints.
+    Insert(Vec<(Contract, String)>),
+    /// A stored version replaced.
+    Replace { old: Contract, version: i64, new: Contract, fingerprint: String },
+}
+
+impl Step {
+    /// The rows an insert writes, built before the write phase.
+    fn rows(&self, at: &str) -> Vec<JsonRows> {
+        match self {
+            Step::Insert(contracts) => store::contract_rows(contracts, at),
+            Step::Replace { .. } => Vec::new(),
+        }
+    }
+}
+
+impl Plan {
+    async fn make(conn: &mut sqlx::AnyConnection, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Self, ServiceError> {
         let ids: Vec<String> = items.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
         let fingerprints: Vec<Option<String>> = items.iter().map(|(_, i)| i.as_ref().ok().map(|p| p.contract.fingerprint())).collect();
-        let mut tx = self.db.begin_write().await?;
         // What is stored, in two steps: every contract's fingerprint (small),
         // then whole contracts only for those that differ from the push —
         // HR sends everything every time, and most of it is unchanged.
-        let stored = store::fingerprints_by_ids(tx.conn(), &ids).await?;
+        let stored = store::fingerprints_by_ids(conn, &ids).await?;
         let differs = |id: &str, fingerprint: &str| stored.get(id).is_none_or(|(_, f)| f != fingerprint);
         let changed: Vec<String> = items
             .iter()
             .zip(&fingerprints)
             .filter_map(|((id, _), f)| f.as_ref().filter(|f| stored.contains_key(id) && differs(id, f)).map(|_| id.clone()))
             .collect();
-        let mut current = store::contracts_by_ids(tx.conn(), &changed).await?;
-        // Only a contract that may become PW here asks whether its
-        // candidate has an open trajectory: a PW contract that is new,
-        // changed, or pushed twice in the batch. An unchanged push (HR
-        // sends everything, every time) asks nothing.
-        let mut seen: HashMap<&str, u32> = HashMap::with_capacity(ids.len());
-        for id in &ids {
-            *seen.entry(id.as_str()).or_default() += 1;
-        }
-        let candidate_ids: Vec<String> = items
-            .iter()
-            .zip(&fingerprints)
-            .filter_map(|((id, i), f)| i.as_ref().ok().zip(f.as_ref()).map(|(p, f)| (id, p, f)))
-            .filter(|(id, p, f)| {
-                p.contract.kind == ContractKind::Pw && (seen.get(id.as_str()).is_some_and(|n| *n > 1) || differs(id, f))
-            })
-            .map(|(_, p, _)| p.contract.candidate_id.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        drop(seen);
-        let mut open_trajectory: HashSet<String> =
-            store::candidates_with_open_trajectory(tx.conn(), &candidate_ids).await?.into_iter().collect();
+        let mut current = store::contracts_by_ids(conn, &changed).await?;
 
-        let mut outcomes = Vec::with_capacity(items.len());
-        let mut new_rows = NewRows::default();
+        let mut plan = Plan { outcomes: Vec::with_capacity(items.len()), steps: Vec::new(), became_pw: Vec::new() };
+        let mut created: HashSet<String> = HashSet::new();
+        let mut inserts: Vec<(Contract, String)> = Vec::new();
         for ((id, item), fingerprint) in items.into_iter().zip(fingerprints) {
             let pushed = match item {
                 Ok(pushed) => pushed,
                 Err(rejection) => {
-                    outcomes.push((id, Outcome::Rejected(rejection)));
+                    plan.outcomes.push((id, Outcome::Rejected(rejection)));
                     continue;
                 }
             };
@@ -182,26 +247,24 @@ impl Employment {
                 Some((_, _, stored)) if *stored == fingerprint => (Outcome::Unchanged, false),
                 None if !differs(&id, &fingerprint) => (Outcome::Unchanged, false),
                 Some((old, version, _)) => {
-                    if new_rows.created.contains(&id) {
+                    if created.contains(&id) {
                         // Created earlier in this batch: it must be stored before it changes.
-                        new_rows.write(tx.conn(), &now).await?;
+                        plan.steps.push(Step::Insert(std::mem::take(&mut inserts)));
+                        created.clear();
                     }
-                    store::replace_contract(tx.conn(), old, *version, &contract, &fingerprint, &now).await?;
-                    (Outcome::Updated, old.kind != ContractKind::Pw && contract.kind == ContractKind::Pw)
+                    let old_was_pw = old.kind == ContractKind::Pw;
+                    let step = Step::Replace { old: old.clone(), version: *version, new: contract.clone(), fingerprint: fingerprint.clone() };
+                    plan.steps.push(step);
+                    (Outcome::Updated, !old_was_pw && contract.kind == ContractKind::Pw)
                 }
                 None => {
-                    new_rows.created.insert(id.clone());
-                    new_rows.contracts.push((contract.clone(), fingerprint.clone()));
+                    created.insert(id.clone());
+                    inserts.push((contract.clone(), fingerprint.clone()));
                     (Outcome::Created, contract.kind == ContractKind::Pw)
                 }
             };
             if became_pw {
-                // A PW dienstverband at IBN: it starts a development trajectory
-                // unless one is still open, and intake is told (outbox).
-                if open_trajectory.insert(contract.candidate_id.clone()) {
-                    new_rows.trajectories.push((crate::new_id(), contract.candidate_id.clone(), id.clone()));
-                }
-                new_rows.outbox.push(OutboxRow {
+                plan.became_pw.push(OutboxRow {
                     id: crate::new_id(),
                     hr_contract_id: id.clone(),
                     candidate_id: contract.candidate_id.clone(),
@@ -213,33 +276,12 @@ impl Employment {
                 let version = current.get(&id).map(|(_, v, _)| v + 1).unwrap_or(1);
                 current.insert(id.clone(), (contract, version, fingerprint));
             }
-            outcomes.push((id, outcome));
+            plan.outcomes.push((id, outcome));
         }
-        new_rows.write(tx.conn(), &now).await?;
-        tx.commit().await?;
-        Ok(outcomes)
-    }
-}
-
-/// The rows a push creates, written together in multi-row statements (in
-/// the push's transaction) instead of one statement each.
-#[derive(Default)]
-struct NewRows {
-    /// The HR ids of the contracts buffered.
-    created: HashSet<String>,
-    contracts: Vec<(Contract, String)>,
-    trajectories: Vec<(String, String, String)>,
-    outbox: Vec<OutboxRow>,
-}
-
-impl NewRows {
-    /// Writes what is buffered: contracts first, as the others refer to them.
-    async fn write(&mut self, conn: &mut sqlx::AnyConnection, at: &str) -> Result<(), ServiceError> {
-        store::insert_contracts(conn, &self.contracts, at).await?;
-        store::insert_trajectories(conn, &self.trajectories).await?;
-        store::insert_outbox_rows(conn, &self.outbox, at).await?;
-        *self = Self::default();
-        Ok(())
+        if !inserts.is_empty() {
+            plan.steps.push(Step::Insert(inserts));
+        }
+        Ok(plan)
     }
 }
 

@@ -191,15 +191,27 @@ const ROWS_PER_INSERT: usize = 2_000;
 
 /// Inserts new contracts (with their fingerprints), many rows a statement.
 pub async fn insert_contracts(conn: &mut AnyConnection, rows: &[(Contract, String)], at: &str) -> Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    insert(conn, &contract_rows(rows, at)).await
+}
+
+/// The rows of new contracts (with their fingerprints), [`ROWS_PER_INSERT`]
+/// a statement, for [`JsonRows::insert_all`].
+pub fn contract_rows(rows: &[(Contract, String)], at: &str) -> Vec<JsonRows> {
+    let statement = |chunk: &[(Contract, String)]| {
         let mut insert = JsonRows::new("contracts", NEW_CONTRACT_COLUMNS, &["version"]);
         for (contract, fingerprint) in chunk {
             let mut values = contract_json(contract);
             values.extend([serde_json::json!(fingerprint), serde_json::json!(1), serde_json::json!(at)]);
             insert.push(values);
         }
-        insert.insert(&mut *conn).await?;
-    }
+        insert
+    };
+    rows.chunks(ROWS_PER_INSERT).map(statement).collect()
+}
+
+/// Inserts rows built by the `*_rows` functions, in order.
+async fn insert(conn: &mut AnyConnection, rows: &[JsonRows]) -> Result<()> {
+    JsonRows::insert_all(conn, &rows.iter().collect::<Vec<_>>()).await?;
     Ok(())
 }
 
@@ -574,14 +586,19 @@ pub async fn insert_trajectory(conn: &mut AnyConnection, id: &str, candidate_id:
 
 /// Inserts new trajectories: (id, candidate id, HR contract id).
 pub async fn insert_trajectories(conn: &mut AnyConnection, rows: &[(String, String, String)]) -> Result<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    insert(conn, &trajectory_rows(rows)).await
+}
+
+/// The rows of new trajectories: (id, candidate id, HR contract id).
+pub fn trajectory_rows(rows: &[(String, String, String)]) -> Vec<JsonRows> {
+    let statement = |chunk: &[(String, String, String)]| {
         let mut insert = JsonRows::new("trajectories", &["id", "candidate_id", "hr_contract_id"], &[]);
         for (id, candidate, contract) in chunk {
             insert.push(vec![id.as_str().into(), candidate.as_str().into(), contract.as_str().into()]);
         }
-        insert.insert(&mut *conn).await?;
-    }
-    Ok(())
+        insert
+    };
+    rows.chunks(ROWS_PER_INSERT).map(statement).collect()
 }
 
 /// A trajectory with the facts of the contract that started it.
@@ -833,8 +850,13 @@ pub async fn insert_outbox(conn: &mut AnyConnection, m: &OutboxRow, at: &str) ->
 
 /// Inserts outbox messages, many rows a statement.
 pub async fn insert_outbox_rows(conn: &mut AnyConnection, rows: &[OutboxRow], at: &str) -> Result<()> {
+    insert(conn, &outbox_rows(rows, at)).await
+}
+
+/// The rows of new outbox messages.
+pub fn outbox_rows(rows: &[OutboxRow], at: &str) -> Vec<JsonRows> {
     let columns = &["id", "hr_contract_id", "candidate_id", "effective_date", "created_at", "attempts"];
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    let statement = |chunk: &[OutboxRow]| {
         let mut insert = JsonRows::new("outbox", columns, &["attempts"]);
         for m in chunk {
             let values = [m.id.as_str(), m.hr_contract_id.as_str(), m.candidate_id.as_str()].map(serde_json::Value::from);
@@ -842,9 +864,9 @@ pub async fn insert_outbox_rows(conn: &mut AnyConnection, rows: &[OutboxRow], at
             values.extend([serde_json::json!(m.effective_date.to_string()), serde_json::json!(at), serde_json::json!(0)]);
             insert.push(values);
         }
-        insert.insert(&mut *conn).await?;
-    }
-    Ok(())
+        insert
+    };
+    rows.chunks(ROWS_PER_INSERT).map(statement).collect()
 }
 
 /// Undelivered messages whose date has come, oldest first.
