@@ -43,7 +43,9 @@ async fn timed_report(suite: &TestSuite, scope: Option<partnership_proto::common
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[runs / 2];
     println!("  report {label:<28} median {median:>8.1} ms  (min {:.1}, max {:.1})", times[0], times[runs - 1]);
-    if label == "partnership" {
+    // Where the time went: each fan-out call of the whole partnership's
+    // report and of one municipality's (the two targets).
+    if label == "partnership" || label.starts_with("municipality") {
         let mut calls: Vec<&pb::Fetch> = report.sections.iter().flat_map(|s| &s.fetches).collect();
         calls.sort_by_key(|f| std::cmp::Reverse(f.elapsed_micros));
         calls.dedup_by(|a, b| a.call == b.call && a.elapsed_micros == b.elapsed_micros);

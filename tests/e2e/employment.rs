@@ -721,3 +721,26 @@ async fn lks_contract_groups_count_contracts_with_the_same_facts_in_the_period()
     let backwards = employment.get_lks_contract_groups(ask(&["GM0828"], period("2024-03-31", "2024-01-01"))).await.unwrap_err();
     assert_eq!(bad_fields(&backwards), ["period.last_day"]);
 }
+
+#[tokio::test]
+async fn a_scope_resolved_once_is_kept_so_its_figures_answer_while_intake_is_down() {
+    // Every figure of a municipality starts from the codes intake gives
+    // for its scope (its merger history, reference data). Employment keeps
+    // them: a report asks it for seven figures of the same scope.
+    let mut suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 2, "GM0828").await;
+    let pushed = suite.hr().await.push(&[contract("PW-1", 1, pb::ContractKind::Pw, "2022-01-01", None, "32", pw(pb::Doelgroep::NieuwRegulier, pb::Uitstroomprofiel::NietBekend))], 10).await;
+    assert_eq!(pushed[0].created, 1);
+    let mut employment = suite.employment().await;
+    let headcount = |code: &str| pb::GetHeadcountFiguresRequest { scope: municipality(code), on: date("2022-12-31"), period: period("2022-01-01", "2022-12-31") };
+    let before = employment.get_headcount_figures(headcount("GM0828")).await.unwrap().into_inner();
+    assert_eq!(before.pw_persons, 1);
+
+    suite.suite.stop_service(Service::Intake).await.unwrap();
+    let kept = employment.get_headcount_figures(headcount("GM0828")).await.expect("answered from the kept scope").into_inner();
+    assert_eq!(kept, before);
+    // A scope not asked before needs intake, which is down.
+    let unknown = employment.get_headcount_figures(headcount("GM1721")).await.unwrap_err();
+    assert_eq!(unknown.code(), tonic::Code::Unavailable, "{unknown:?}");
+}

@@ -22,7 +22,7 @@ impl Beschut {
     /// The municipality codes of a scope, from intake (for the whole
     /// partnership: every code, merged municipalities included).
     pub(crate) async fn scope_codes(&self, scope: cpb::Scope) -> Result<Vec<String>, ServiceError> {
-        peer::resolve_scope(&self.intake, scope).await
+        self.scopes.resolve(scope).await
     }
 
     /// The figures on each of `dates` (in their order). Employment is

@@ -68,6 +68,8 @@ impl Default for BeschutConfig {
 pub struct Beschut {
     db: Db,
     intake: peer::IntakeClient,
+    /// Scopes resolved by intake, kept (every figure of a scope asks).
+    scopes: peer::Scopes,
     employment: peer::EmploymentClient,
     taakstelling: Arc<Taakstelling>,
 }
@@ -75,9 +77,11 @@ pub struct Beschut {
 impl Beschut {
     pub async fn open(config: &BeschutConfig, database_url: &str, peer_token: &str, taakstelling: Taakstelling) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening beschut's store")?;
+        let intake = peer::intake(&config.intake_url, peer_token)?;
         Ok(Self {
             db,
-            intake: peer::intake(&config.intake_url, peer_token)?,
+            scopes: peer::Scopes::new(intake.clone()),
+            intake,
             employment: peer::employment(&config.employment_url, peer_token)?,
             taakstelling: Arc::new(taakstelling),
         })

@@ -86,6 +86,8 @@ impl Default for EmploymentConfig {
 pub struct Employment {
     db: Db,
     intake: peer::IntakeClient,
+    /// Scopes resolved by intake, kept (every figure of a scope asks).
+    scopes: peer::Scopes,
     norms: Arc<Norms>,
     outbox_wake: Arc<Notify>,
 }
@@ -95,7 +97,8 @@ impl Employment {
     pub async fn open(database_url: &str, intake_url: &str, peer_token: &str, norms: Norms) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening employment's store")?;
         let intake = peer::intake(intake_url, peer_token)?;
-        Ok(Self { db, intake, norms: Arc::new(norms), outbox_wake: Arc::new(Notify::new()) })
+        let scopes = peer::Scopes::new(intake.clone());
+        Ok(Self { db, intake, scopes, norms: Arc::new(norms), outbox_wake: Arc::new(Notify::new()) })
     }
 
     pub fn db(&self) -> &Db {

@@ -127,7 +127,7 @@ impl Employment {
 
     /// The municipality codes of a scope, from intake.
     pub(crate) async fn scope_codes(&self, scope: cpb::Scope) -> Result<Vec<String>, ServiceError> {
-        peer::resolve_scope(&self.intake, scope).await
+        self.scopes.resolve(scope).await
     }
 
     /// Stores the checked batch in two phases. The plan — what is stored

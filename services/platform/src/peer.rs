@@ -123,6 +123,51 @@ pub async fn resolve_scope(intake: &IntakeClient, scope: Scope) -> Result<Vec<St
     }
 }
 
+/// How long a resolved scope is kept ([`Scopes`]): intake answers from its
+/// reference data (municipalities, areas, mergers), which changes with a
+/// release, not between calls — as long as the auth layer keeps a
+/// municipality's jurisdiction.
+pub const SCOPE_TTL: Duration = Duration::from_secs(600);
+
+/// Intake's answers to ResolveScope ([`resolve_scope`]), kept for
+/// [`SCOPE_TTL`]. Every figure of a municipality's or an area's report
+/// starts by resolving its scope, and a report asks employment alone for
+/// seven figures: without this, each was one more call to intake on the
+/// report's critical path. Refusals and failures are not kept.
+#[derive(Clone)]
+pub struct Scopes {
+    intake: IntakeClient,
+    kept: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(i32, String), (std::time::Instant, Vec<String>)>>>,
+}
+
+impl std::fmt::Debug for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scopes").finish_non_exhaustive()
+    }
+}
+
+impl Scopes {
+    pub fn new(intake: IntakeClient) -> Self {
+        Self { intake, kept: Default::default() }
+    }
+
+    /// The municipality codes of `scope`, as [`resolve_scope`] answers them.
+    pub async fn resolve(&self, scope: Scope) -> Result<Vec<String>, ServiceError> {
+        let key = (scope.level, scope.code.clone());
+        if let Ok(kept) = self.kept.lock()
+            && let Some((at, codes)) = kept.get(&key)
+            && at.elapsed() < SCOPE_TTL
+        {
+            return Ok(codes.clone());
+        }
+        let codes = resolve_scope(&self.intake, scope).await?;
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.insert(key, (std::time::Instant::now(), codes.clone()));
+        }
+        Ok(codes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
