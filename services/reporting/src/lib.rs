@@ -98,8 +98,10 @@ impl Reporting {
     pub async fn report(&self, year: i32, quarter: u32, scope: cpb::Scope, strict: bool) -> Result<pb::Report, ServiceError> {
         let p = ReportPeriod::new(year, quarter)
             .ok_or_else(|| ServiceError::invalid(if (1..=4).contains(&quarter) { "year" } else { "quarter" }, "is out of range"))?;
-        let scope_name = self.scope_name(&scope, p).await?;
-        let sources = self.fetch(&scope, p).await;
+        // The scope is checked and named while the figures are fetched: a
+        // refused scope ends the report (and the fetch with it), and the
+        // two calls to intake are not in front of the fan-out.
+        let (scope_name, sources) = tokio::try_join!(self.scope_name(&scope, p), async { Ok(self.fetch(&scope, p).await) })?;
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let sections = sections::compose(&sources, p, partnership);
         if strict {
