@@ -31,38 +31,14 @@ impl Beschut {
     pub async fn figures(&self, scope: cpb::Scope, dates: &[NaiveDate]) -> Result<Vec<Figures>, ServiceError> {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
-        let mut on_dates = Vec::with_capacity(dates.len());
-        {
-            let mut conn = self.db.pool().acquire().await?;
-            for &on in dates {
-                on_dates.push((store::indicated_on(&mut conn, &codes, on).await?, store::placed_on(&mut conn, &codes, on).await?));
-            }
-        }
-        // Only the persons with an indication in scope can count as
-        // working; for a municipality or an area they are few, and asking
-        // for them alone keeps employment from handing out (and logging)
-        // every beschut employee of the partnership. For the partnership,
-        // or a scope with more than a list's worth, everyone is asked for.
-        let mut indicated_any: Vec<String> = on_dates.iter().flat_map(|(indicated, _)| indicated.iter().cloned()).collect();
-        indicated_any.sort_unstable();
-        indicated_any.dedup();
-        let everyone = partnership || indicated_any.len() > CANDIDATES_PER_ASK;
-        let candidate_ids = if everyone { Vec::new() } else { indicated_any };
-        let ask = epb::ListBeschutEmployeesRequest {
-            on: None,
-            municipality_codes: Vec::new(),
-            candidate_ids,
-            dates: dates.iter().map(|&d| partnership_platform::dates::to_proto(d)).collect(),
-        };
         let employment = self.employment.clone();
         // For the partnership the list holds every beschut employee with
         // their hours, which is what employment's fte counts; for a smaller
-        // scope employment counts the contracts its municipalities pay.
-        let (employees, at_ibn) = tokio::join!(
-            async { employment.clone().list_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await },
-            async { if partnership { Ok(None) } else { fte_at_ibn_on(&employment, &scope, dates).await.map(Some) } },
-        );
-        let employees = employees.map_err(|s| unavailable(&s))?.into_inner().employees;
+        // scope employment counts the contracts its municipalities pay,
+        // asked while the indications are read.
+        let at_ibn = async { if partnership { Ok(None) } else { fte_at_ibn_on(&employment, &scope, dates).await.map(Some) } };
+        let (listed, at_ibn) = tokio::join!(self.indicated_and_listed(&codes, partnership, dates), at_ibn);
+        let (on_dates, employees) = listed?;
         let listed = listed_per_date(employees, dates)?;
         let at_ibn = match at_ibn? {
             Some(at_ibn) => at_ibn,
@@ -87,6 +63,41 @@ impl Beschut {
         Ok(figures_on)
     }
 
+    /// The indications and placements on each date, and the beschut
+    /// employees employment lists on them. Only the persons with an
+    /// indication in scope can count as working; for a municipality or an
+    /// area they are few, and asking for them alone keeps employment from
+    /// handing out (and logging) every beschut employee of the
+    /// partnership. For the partnership, or a scope with more than a
+    /// list's worth, everyone is asked for.
+    async fn indicated_and_listed(
+        &self,
+        codes: &[String],
+        partnership: bool,
+        dates: &[NaiveDate],
+    ) -> Result<(Vec<OnDate>, Vec<epb::BeschutEmployee>), ServiceError> {
+        let mut on_dates = Vec::with_capacity(dates.len());
+        {
+            let mut conn = self.db.pool().acquire().await?;
+            for &on in dates {
+                on_dates.push((store::indicated_on(&mut conn, codes, on).await?, store::placed_on(&mut conn, codes, on).await?));
+            }
+        }
+        let mut indicated_any: Vec<String> = on_dates.iter().flat_map(|(indicated, _)| indicated.iter().cloned()).collect();
+        indicated_any.sort_unstable();
+        indicated_any.dedup();
+        let everyone = partnership || indicated_any.len() > CANDIDATES_PER_ASK;
+        let candidate_ids = if everyone { Vec::new() } else { indicated_any };
+        let ask = epb::ListBeschutEmployeesRequest {
+            on: None,
+            municipality_codes: Vec::new(),
+            candidate_ids,
+            dates: dates.iter().map(|&d| partnership_platform::dates::to_proto(d)).collect(),
+        };
+        let employees = self.employment.clone().list_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
+        Ok((on_dates, employees.map_err(|s| unavailable(&s))?.into_inner().employees))
+    }
+
     /// Schakeltrajecten started and ended in the period, running at its end.
     pub async fn schakeltraject_figures(&self, scope: cpb::Scope, first: NaiveDate, last: NaiveDate) -> Result<(u64, u64, u64), ServiceError> {
         let codes = self.scope_codes(scope).await?;
@@ -100,6 +111,9 @@ impl Beschut {
         Ok((started, ended, running))
     }
 }
+
+/// Who is indicated on a date, and who is placed there with their hours.
+type OnDate = (Vec<String>, Vec<(String, Decimal)>);
 
 /// The beschut employees employment listed on one date, and their hours
 /// per week.
