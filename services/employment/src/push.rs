@@ -156,7 +156,7 @@ impl Employment {
         let mut tx = self.db.begin_write().await?;
         for (step, rows) in plan.steps.iter().zip(&contract_rows) {
             match step {
-                Step::Insert(_) => JsonRows::insert_all(tx.conn(), &rows.iter().collect::<Vec<_>>()).await?,
+                Step::Insert(_) => store::insert_rows(tx.conn(), rows).await?,
                 Step::Replace { old, version, new, fingerprint } => {
                     store::replace_contract(tx.conn(), old, *version, new, fingerprint, &now).await?
                 }
@@ -176,7 +176,7 @@ impl Employment {
         let mut last = store::trajectory_rows(&trajectories);
         last.extend(store::outbox_rows(&plan.became_pw, &now));
         last.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
-        JsonRows::insert_all(tx.conn(), &last.iter().collect::<Vec<_>>()).await?;
+        store::insert_rows(tx.conn(), &last).await?;
         tx.commit().await?;
         audited.into_iter().for_each(Caller::record_committed);
         Ok(plan.outcomes)

@@ -191,7 +191,7 @@ const ROWS_PER_INSERT: usize = 2_000;
 
 /// Inserts new contracts (with their fingerprints), many rows a statement.
 pub async fn insert_contracts(conn: &mut AnyConnection, rows: &[(Contract, String)], at: &str) -> Result<()> {
-    insert(conn, &contract_rows(rows, at)).await
+    insert_rows(conn, &contract_rows(rows, at)).await
 }
 
 /// The rows of new contracts (with their fingerprints), [`ROWS_PER_INSERT`]
@@ -209,8 +209,9 @@ pub fn contract_rows(rows: &[(Contract, String)], at: &str) -> Vec<JsonRows> {
     rows.chunks(ROWS_PER_INSERT).map(statement).collect()
 }
 
-/// Inserts rows built by the `*_rows` functions, in order.
-async fn insert(conn: &mut AnyConnection, rows: &[JsonRows]) -> Result<()> {
+/// Inserts rows built by the `*_rows` functions, in order (on SQLite in
+/// one round trip).
+pub async fn insert_rows(conn: &mut AnyConnection, rows: &[JsonRows]) -> Result<()> {
     JsonRows::insert_all(conn, &rows.iter().collect::<Vec<_>>()).await?;
     Ok(())
 }
@@ -586,7 +587,7 @@ pub async fn insert_trajectory(conn: &mut AnyConnection, id: &str, candidate_id:
 
 /// Inserts new trajectories: (id, candidate id, HR contract id).
 pub async fn insert_trajectories(conn: &mut AnyConnection, rows: &[(String, String, String)]) -> Result<()> {
-    insert(conn, &trajectory_rows(rows)).await
+    insert_rows(conn, &trajectory_rows(rows)).await
 }
 
 /// The rows of new trajectories: (id, candidate id, HR contract id).
@@ -850,7 +851,7 @@ pub async fn insert_outbox(conn: &mut AnyConnection, m: &OutboxRow, at: &str) ->
 
 /// Inserts outbox messages, many rows a statement.
 pub async fn insert_outbox_rows(conn: &mut AnyConnection, rows: &[OutboxRow], at: &str) -> Result<()> {
-    insert(conn, &outbox_rows(rows, at)).await
+    insert_rows(conn, &outbox_rows(rows, at)).await
 }
 
 /// The rows of new outbox messages.

@@ -27,9 +27,10 @@ use crate::audit::{AuditEntry, AuditLog};
 use crate::error::ServiceError;
 
 /// How long a municipality's jurisdiction (its codes, merged ones
-/// included) is reused before intake is asked again. Mergers take effect
-/// on a date announced years ahead; ten minutes is plenty fresh.
-const JURISDICTION_TTL: Duration = Duration::from_secs(600);
+/// included) is reused before intake is asked again: as long as any
+/// scope intake resolved. Mergers take effect on a date announced years
+/// ahead; ten minutes is plenty fresh.
+const JURISDICTION_TTL: Duration = crate::peer::SCOPE_TTL;
 
 type Resolve = Arc<dyn Fn(String) -> BoxFuture<'static, Result<Vec<String>, ServiceError>> + Send + Sync>;
 
