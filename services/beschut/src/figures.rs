@@ -31,12 +31,11 @@ impl Beschut {
     pub async fn figures(&self, scope: cpb::Scope, dates: &[NaiveDate]) -> Result<Vec<Figures>, ServiceError> {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
-        let employment = self.employment.clone();
         // For the partnership the list holds every beschut employee with
         // their hours, which is what employment's fte counts; for a smaller
         // scope employment counts the contracts its municipalities pay,
         // asked while the indications are read.
-        let at_ibn = async { if partnership { Ok(None) } else { fte_at_ibn_on(&employment, &scope, dates).await.map(Some) } };
+        let at_ibn = async { if partnership { Ok(None) } else { fte_at_ibn_on(&self.employment, &scope, dates).await.map(Some) } };
         let (listed, at_ibn) = tokio::join!(self.indicated_and_listed(&codes, partnership, dates), at_ibn);
         let (on_dates, employees) = listed?;
         let listed = listed_per_date(employees, dates)?;

@@ -111,7 +111,7 @@ pub async fn serve(
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes: tonic::service::Routes::new(BeschutServiceServer::new(api::BeschutApi::new(beschut.clone()))),
         policy: access::POLICY,
-        jurisdictions: Some(Jurisdictions::through_intake(beschut.intake.clone())),
+        jurisdictions: Some(Jurisdictions::through_intake(beschut.scopes.clone())),
         audit: Some(AuditLog::new(beschut.db.clone(), "beschut")),
         auth,
         max_in_flight: config.max_in_flight,

@@ -135,7 +135,7 @@ pub async fn serve(
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes: tonic::service::Routes::new(server),
         policy: access::POLICY,
-        jurisdictions: Some(Jurisdictions::through_intake(employment.intake.clone())),
+        jurisdictions: Some(Jurisdictions::through_intake(employment.scopes.clone())),
         audit: Some(AuditLog::new(employment.db.clone(), "employment")),
         auth,
         max_in_flight: config.max_in_flight,

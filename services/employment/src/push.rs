@@ -148,15 +148,14 @@ impl Employment {
     ) -> Result<Vec<(String, Outcome)>, ServiceError> {
         let now = crate::now();
         let mut conn = self.db.pool().acquire().await?;
-        let plan = Plan::make(&mut conn, items).await?;
+        let plan = Plan::make(&mut conn, items, &now).await?;
         drop(conn);
-        let contract_rows: Vec<Vec<JsonRows>> = plan.steps.iter().map(|step| step.rows(&now)).collect();
         let record = audited.and_then(Caller::success_record);
 
         let mut tx = self.db.begin_write().await?;
-        for (step, rows) in plan.steps.iter().zip(&contract_rows) {
+        for step in &plan.steps {
             match step {
-                Step::Insert(_) => store::insert_rows(tx.conn(), rows).await?,
+                Step::Insert(rows) => store::insert_rows(tx.conn(), rows).await?,
                 Step::Replace { old, version, new, fingerprint } => {
                     store::replace_contract(tx.conn(), old, *version, new, fingerprint, &now).await?
                 }
@@ -196,24 +195,14 @@ struct Plan {
 
 /// A contract write.
 enum Step {
-    /// New contracts, with their fingerprints.
-    Insert(Vec<(Contract, String)>),
+    /// The rows of new contracts, built before the write phase.
+    Insert(Vec<JsonRows>),
     /// A stored version replaced.
     Replace { old: Contract, version: i64, new: Contract, fingerprint: String },
 }
 
-impl Step {
-    /// The rows an insert writes, built before the write phase.
-    fn rows(&self, at: &str) -> Vec<JsonRows> {
-        match self {
-            Step::Insert(contracts) => store::contract_rows(contracts, at),
-            Step::Replace { .. } => Vec::new(),
-        }
-    }
-}
-
 impl Plan {
-    async fn make(conn: &mut sqlx::AnyConnection, items: Vec<(String, Result<Pushed, Rejection>)>) -> Result<Self, ServiceError> {
+    async fn make(conn: &mut sqlx::AnyConnection, items: Vec<(String, Result<Pushed, Rejection>)>, at: &str) -> Result<Self, ServiceError> {
         let ids: Vec<String> = items.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
         let fingerprints: Vec<Option<String>> = items.iter().map(|(_, i)| i.as_ref().ok().map(|p| p.contract.fingerprint())).collect();
         // What is stored, in two steps: every contract's fingerprint (small),
@@ -249,7 +238,7 @@ impl Plan {
                 Some((old, version, _)) => {
                     if created.contains(&id) {
                         // Created earlier in this batch: it must be stored before it changes.
-                        plan.steps.push(Step::Insert(std::mem::take(&mut inserts)));
+                        plan.steps.push(Step::Insert(store::contract_rows(&std::mem::take(&mut inserts), at)));
                         created.clear();
                     }
                     let old_was_pw = old.kind == ContractKind::Pw;
@@ -279,7 +268,7 @@ impl Plan {
             plan.outcomes.push((id, outcome));
         }
         if !inserts.is_empty() {
-            plan.steps.push(Step::Insert(inserts));
+            plan.steps.push(Step::Insert(store::contract_rows(&inserts, at)));
         }
         Ok(plan)
     }

@@ -145,7 +145,7 @@ pub async fn serve(
         file_descriptor_set: partnership_proto::FILE_DESCRIPTOR_SET,
         routes,
         policy: access::POLICY,
-        jurisdictions: Some(Jurisdictions::through_intake(intake)),
+        jurisdictions: Some(Jurisdictions::through_intake(partnership_platform::peer::Scopes::new(intake))),
         audit: Some(AuditLog::new(finance.db.clone(), "finance")),
         auth,
         max_in_flight: config.max_in_flight,

@@ -123,10 +123,10 @@ pub async fn resolve_scope(intake: &IntakeClient, scope: Scope) -> Result<Vec<St
     }
 }
 
-/// How long a resolved scope is kept ([`Scopes`]): intake answers from its
-/// reference data (municipalities, areas, mergers), which changes with a
-/// release, not between calls — as long as the auth layer keeps a
-/// municipality's jurisdiction.
+/// How long a resolved scope — a municipality's jurisdiction too — is
+/// kept ([`Scopes`]): intake answers from its reference data
+/// (municipalities, areas, mergers), which changes with a release, not
+/// between calls. Mergers take effect on a date announced years ahead.
 pub const SCOPE_TTL: Duration = Duration::from_secs(600);
 
 /// Intake's answers to ResolveScope ([`resolve_scope`]), kept for

@@ -6,12 +6,10 @@
 //! Health checks and reflection (the API's shape, no data) stay open, so
 //! probes and `grpcurl describe` work without a token.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures::future::BoxFuture;
@@ -26,23 +24,14 @@ use super::{Caller, Principal, Verifier};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::error::ServiceError;
 
-/// How long a municipality's jurisdiction (its codes, merged ones
-/// included) is reused before intake is asked again: as long as any
-/// scope intake resolved. Mergers take effect on a date announced years
-/// ahead; ten minutes is plenty fresh.
-const JURISDICTION_TTL: Duration = crate::peer::SCOPE_TTL;
-
 type Resolve = Arc<dyn Fn(String) -> BoxFuture<'static, Result<Vec<String>, ServiceError>> + Send + Sync>;
 
-/// A municipality's code → (when it was asked, the codes it may see).
-type Cache = Arc<Mutex<HashMap<String, (Instant, Arc<Vec<String>>)>>>;
-
 /// The municipality codes each municipality may see, from whoever owns the
-/// merger history (intake), cached.
+/// merger history: intake itself, or intake's answers as the service keeps
+/// them ([`crate::peer::Scopes`]).
 #[derive(Clone)]
 pub struct Jurisdictions {
     resolve: Resolve,
-    cache: Cache,
 }
 
 impl Jurisdictions {
@@ -51,32 +40,21 @@ impl Jurisdictions {
         F: Fn(String) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<String>, ServiceError>> + Send + 'static,
     {
-        Self { resolve: Arc::new(move |code| Box::pin(resolve(code))), cache: Arc::default() }
+        Self { resolve: Arc::new(move |code| Box::pin(resolve(code))) }
     }
 
-    /// Asks intake's ResolveScope (for every service but intake itself).
-    pub fn through_intake(intake: crate::peer::IntakeClient) -> Self {
+    /// Asks intake's ResolveScope (for every service but intake itself),
+    /// through the service's kept answers, which its figures share.
+    pub fn through_intake(scopes: crate::peer::Scopes) -> Self {
         Self::new(move |code| {
-            let intake = intake.clone();
-            async move {
-                let scope = Scope { level: ScopeLevel::Municipality as i32, code };
-                crate::peer::resolve_scope(&intake, scope).await
-            }
+            let scopes = scopes.clone();
+            async move { scopes.resolve(Scope { level: ScopeLevel::Municipality as i32, code }).await }
         })
     }
 
     /// The codes `code` may see.
     pub async fn of(&self, code: &str) -> Result<Arc<Vec<String>>, ServiceError> {
-        if let Ok(cache) = self.cache.lock()
-            && let Some((at, codes)) = cache.get(code)
-                && at.elapsed() < JURISDICTION_TTL {
-                    return Ok(codes.clone());
-                }
-        let codes = Arc::new((self.resolve)(code.to_owned()).await?);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(code.to_owned(), (Instant::now(), codes.clone()));
-        }
-        Ok(codes)
+        (self.resolve)(code.to_owned()).await.map(Arc::new)
     }
 }
 
