@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
+use partnership_platform::store::{Backend, Cell, JSON_LIST, JsonRows, Sql};
 use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
@@ -114,26 +114,28 @@ fn bind_contract(sql: &mut Sql, c: &Contract) {
 
 /// The facts of a contract as JSON values, in CONTRACT_COLUMNS order (for
 /// [`JsonRows`]).
-fn contract_json(c: &Contract) -> Vec<serde_json::Value> {
-    use serde_json::json;
+/// A contract's values as text, in CONTRACT_COLUMNS order (`None`: null).
+fn contract_texts(c: &Contract) -> [Option<std::borrow::Cow<'_, str>>; 12] {
+    use std::borrow::Cow;
     let pw = c.pw.as_ref();
     let loonwaarde = pw.map(|p| match p.loonwaarde {
-        Loonwaarde::Forfaitair => "FORFAITAIR".to_owned(),
-        Loonwaarde::Measured(percent) => percent.normalize().to_string(),
+        Loonwaarde::Forfaitair => Cow::Borrowed("FORFAITAIR"),
+        Loonwaarde::Measured(percent) => Cow::Owned(percent.normalize().to_string()),
     });
-    vec![
-        json!(c.hr_contract_id),
-        json!(c.candidate_id),
-        json!(c.kind.code()),
-        json!(c.start_date.to_string()),
-        json!(c.end_date.map(|d| d.to_string())),
-        json!(c.hours_per_week.normalize().to_string()),
-        json!(c.municipality_code),
-        json!(pw.map(|p| p.soort_plaatsing.code())),
-        json!(pw.map(|p| p.doelgroep.code())),
-        json!(pw.map(|p| p.uitstroomprofiel.code())),
-        json!(loonwaarde),
-        json!(pw.map(|p| p.werkladder_step.code())),
+    let code = |code: Option<&'static str>| code.map(Cow::Borrowed);
+    [
+        Some(Cow::Borrowed(c.hr_contract_id.as_str())),
+        Some(Cow::Borrowed(c.candidate_id.as_str())),
+        Some(Cow::Borrowed(c.kind.code())),
+        Some(Cow::Owned(c.start_date.to_string())),
+        c.end_date.map(|d| Cow::Owned(d.to_string())),
+        Some(Cow::Owned(c.hours_per_week.normalize().to_string())),
+        c.municipality_code.as_deref().map(Cow::Borrowed),
+        code(pw.map(|p| p.soort_plaatsing.code())),
+        code(pw.map(|p| p.doelgroep.code())),
+        code(pw.map(|p| p.uitstroomprofiel.code())),
+        loonwaarde,
+        code(pw.map(|p| p.werkladder_step.code())),
     ]
 }
 
@@ -200,9 +202,10 @@ pub fn contract_rows(rows: &[(Contract, String)], at: &str) -> Vec<JsonRows> {
     let statement = |chunk: &[(Contract, String)]| {
         let mut insert = JsonRows::new("contracts", NEW_CONTRACT_COLUMNS, &["version"]);
         for (contract, fingerprint) in chunk {
-            let mut values = contract_json(contract);
-            values.extend([serde_json::json!(fingerprint), serde_json::json!(1), serde_json::json!(at)]);
-            insert.push(values);
+            let texts = contract_texts(contract);
+            let mut values: Vec<Cell> = texts.iter().map(|t| t.as_deref().into()).collect();
+            values.extend([fingerprint.into(), Cell::Int(1), at.into()]);
+            insert.push(&values);
         }
         insert
     };
@@ -595,7 +598,7 @@ pub fn trajectory_rows(rows: &[(String, String, String)]) -> Vec<JsonRows> {
     let statement = |chunk: &[(String, String, String)]| {
         let mut insert = JsonRows::new("trajectories", &["id", "candidate_id", "hr_contract_id"], &[]);
         for (id, candidate, contract) in chunk {
-            insert.push(vec![id.as_str().into(), candidate.as_str().into(), contract.as_str().into()]);
+            insert.push(&[id.into(), candidate.into(), contract.into()]);
         }
         insert
     };
@@ -860,10 +863,8 @@ pub fn outbox_rows(rows: &[OutboxRow], at: &str) -> Vec<JsonRows> {
     let statement = |chunk: &[OutboxRow]| {
         let mut insert = JsonRows::new("outbox", columns, &["attempts"]);
         for m in chunk {
-            let values = [m.id.as_str(), m.hr_contract_id.as_str(), m.candidate_id.as_str()].map(serde_json::Value::from);
-            let mut values = values.to_vec();
-            values.extend([serde_json::json!(m.effective_date.to_string()), serde_json::json!(at), serde_json::json!(0)]);
-            insert.push(values);
+            let effective_date = m.effective_date.to_string();
+            insert.push(&[(&m.id).into(), (&m.hr_contract_id).into(), (&m.candidate_id).into(), (&effective_date).into(), at.into(), Cell::Int(0)]);
         }
         insert
     };

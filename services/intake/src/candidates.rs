@@ -1,5 +1,8 @@
 //! Registering and finding candidates. The BSN arrives here and stays here.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::NaiveDate;
 use partnership_platform::store::is_unique_violation;
 use partnership_platform::{ServiceError, dates};
@@ -17,7 +20,47 @@ pub struct NewCandidate {
     pub municipality_code: String,
 }
 
+/// Candidates' birth dates by id, as read or registered here. A candidate
+/// is never changed or removed once registered (intake has no UPDATE or
+/// DELETE of `candidates`), so what was read once stays true, on every
+/// replica: a new registration, which needs the birth date (youth; not
+/// before birth), does not read the store for a candidate seen before —
+/// typically the one registered a moment earlier.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BirthDates(Arc<Mutex<HashMap<String, NaiveDate>>>);
+
+/// The most birth dates kept (some 5 MB); when full, the map starts over.
+const BIRTH_DATES_KEPT: usize = 50_000;
+
+impl BirthDates {
+    fn get(&self, id: &str) -> Option<NaiveDate> {
+        self.0.lock().ok()?.get(id).copied()
+    }
+
+    fn keep(&self, id: &str, birth_date: NaiveDate) {
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.len() >= BIRTH_DATES_KEPT {
+                kept.clear();
+            }
+            kept.insert(id.to_owned(), birth_date);
+        }
+    }
+}
+
 impl Intake {
+    /// The birth date of the candidate with this id, if there is one.
+    pub(crate) async fn birth_date(&self, id: &str) -> Result<Option<NaiveDate>, ServiceError> {
+        if let Some(kept) = self.birth_dates.get(id) {
+            return Ok(Some(kept));
+        }
+        let mut conn = self.db.pool().acquire().await?;
+        let found = store::candidate_by_id(&mut conn, id).await?;
+        if let Some(candidate) = &found {
+            self.birth_dates.keep(&candidate.id, candidate.birth_date);
+        }
+        Ok(found.map(|c| c.birth_date))
+    }
+
     pub async fn create_candidate(&self, new: NewCandidate) -> Result<CandidateRow, ServiceError> {
         let mut conn = self.db.pool().acquire().await?;
         if let Some(request_id) = &new.request_id {
@@ -50,6 +93,7 @@ impl Intake {
             Err(err) => return Err(err.into()),
         }
         tx.commit().await?;
+        self.birth_dates.keep(&row.id, row.birth_date);
         tracing::info!(candidate = %row.id, "candidate registered");
         Ok(row)
     }

@@ -76,6 +76,7 @@ pub struct Intake {
     reference: Arc<ReferenceData>,
     /// New registrations from concurrent requests, written together.
     new_registrations: Batcher<store::NewRegistrations>,
+    birth_dates: candidates::BirthDates,
 }
 
 /// The most new registrations one write carries.
@@ -86,7 +87,7 @@ impl Intake {
     pub async fn open(database_url: &str, reference: ReferenceData) -> anyhow::Result<Self> {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening intake's store")?;
         let new_registrations = Batcher::new(db.clone(), store::NewRegistrations, REGISTRATIONS_PER_BATCH);
-        Ok(Self { db, reference: Arc::new(reference), new_registrations })
+        Ok(Self { db, reference: Arc::new(reference), new_registrations, birth_dates: Default::default() })
     }
 
     pub fn reference(&self) -> &ReferenceData {

@@ -100,27 +100,24 @@ impl Intake {
         // A repeated request_id is not looked up first: the unique key
         // refuses the second insert and the first registration is answered
         // (below), so a new registration costs one read, not two.
-        let mut conn = self.db.pool().acquire().await?;
-        let candidate = store::candidate_by_id(&mut conn, &new.candidate_id)
-            .await?
-            .ok_or_else(|| ServiceError::invalid("candidate_id", "no candidate with this id"))?;
-        drop(conn);
+        let birth_date =
+            self.birth_date(&new.candidate_id).await?.ok_or_else(|| ServiceError::invalid("candidate_id", "no candidate with this id"))?;
         self.reference
             .municipality_on(&new.municipality_code, new.registration_date)
             .map_err(|e| ServiceError::invalid("municipality_code", e.to_string()))?;
-        if new.registration_date < candidate.birth_date {
+        if new.registration_date < birth_date {
             return Err(ServiceError::invalid("registration_date", "is before the candidate's birth date"));
         }
 
         let now = crate::now();
         let row = RegistrationRow {
             id: crate::new_id(),
-            candidate_id: candidate.id,
+            candidate_id: new.candidate_id,
             municipality_code: new.municipality_code,
             kind: new.kind,
             voortraject_kind: new.voortraject_kind,
             registration_date: new.registration_date,
-            youth: is_youth(candidate.birth_date, new.registration_date),
+            youth: is_youth(birth_date, new.registration_date),
             version: 1,
             request_id: new.request_id,
             created_at: now.clone(),

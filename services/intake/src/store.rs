@@ -238,7 +238,6 @@ impl partnership_platform::batch::BatchWrite for NewRegistrations {
     type Item = RegistrationWrite;
 
     async fn write(&self, conn: &mut AnyConnection, items: &[RegistrationWrite]) -> std::result::Result<(), sqlx::Error> {
-        use serde_json::json;
         let mut registrations = JsonRows::new(
             "registrations",
             &["id", "candidate_id", "municipality_code", "kind", "voortraject_kind", "registration_date", "youth", "version", "request_id", "created_at"],
@@ -253,31 +252,32 @@ impl partnership_platform::batch::BatchWrite for NewRegistrations {
             &["seq", "ordinal", "corrects_seq", "superseded_by_seq"],
         );
         for (r, e, _) in items {
-            registrations.push(vec![
-                json!(r.id),
-                json!(r.candidate_id),
-                json!(r.municipality_code),
-                json!(r.kind.code()),
-                json!(r.voortraject_kind.map(|k| k.code())),
-                json!(r.registration_date.to_string()),
-                json!(i64::from(r.youth)),
-                json!(r.version),
-                json!(r.request_id),
-                json!(r.created_at),
+            let (registration_date, effective_date) = (r.registration_date.to_string(), e.change.effective_date.to_string());
+            registrations.push(&[
+                (&r.id).into(),
+                (&r.candidate_id).into(),
+                (&r.municipality_code).into(),
+                r.kind.code().into(),
+                r.voortraject_kind.map(|k| k.code()).into(),
+                (&registration_date).into(),
+                i64::from(r.youth).into(),
+                r.version.into(),
+                r.request_id.as_ref().into(),
+                (&r.created_at).into(),
             ]);
-            entries.push(vec![
-                json!(r.id),
-                json!(e.seq),
-                json!(e.ordinal),
-                json!(e.change.status.code()),
-                json!(e.change.reason.map(|r| r.code())),
-                json!(e.change.effective_date.to_string()),
-                json!(e.note),
-                json!(e.request_id),
-                json!(e.recorded_at),
-                json!(e.corrects_seq),
-                json!(e.correction_reason),
-                json!(e.superseded_by_seq),
+            entries.push(&[
+                (&r.id).into(),
+                e.seq.into(),
+                e.ordinal.into(),
+                e.change.status.code().into(),
+                e.change.reason.map(|r| r.code()).into(),
+                (&effective_date).into(),
+                (&e.note).into(),
+                e.request_id.as_ref().into(),
+                (&e.recorded_at).into(),
+                e.corrects_seq.into(),
+                e.correction_reason.as_ref().into(),
+                e.superseded_by_seq.into(),
             ]);
         }
         let records: Vec<&AuditRecord> = items.iter().filter_map(|(_, _, record)| record.as_ref()).collect();

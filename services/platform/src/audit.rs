@@ -295,28 +295,29 @@ pub async fn write_records(conn: &mut sqlx::AnyConnection, records: &[&AuditReco
 /// inserts them with its own rows in one go ([`JsonRows::insert_all`]):
 /// a call's record committed with its change (`Caller::success_record`).
 pub fn record_rows(records: &[&AuditRecord]) -> [JsonRows; 2] {
-    use serde_json::json;
     let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut log = JsonRows::new("audit_log", LOG_COLUMNS, &["status_code"]);
     let mut subjects = JsonRows::new("audit_by_subject", &["data_subject_id", "record_id"], &[]);
     for AuditRecord { id, entry: e } in records {
-        log.push(vec![
-            json!(id),
-            json!(e.trace_id),
-            json!(e.span_id),
-            json!(e.service),
-            json!(e.operation),
-            json!(e.action.as_str()),
-            json!(e.processing_activity),
-            json!(e.principal_kind),
-            json!(e.principal_id),
-            json!(e.status_code),
-            json!(time(&e.start_time)),
-            json!(time(&e.end_time)),
-            json!(json!(e.data_subject_ids).to_string()),
+        let (start, end) = (time(&e.start_time), time(&e.end_time));
+        let subject_ids = serde_json::json!(e.data_subject_ids).to_string();
+        log.push(&[
+            id.into(),
+            (&e.trace_id).into(),
+            (&e.span_id).into(),
+            (&e.service).into(),
+            (&e.operation).into(),
+            e.action.as_str().into(),
+            (&e.processing_activity).into(),
+            (&e.principal_kind).into(),
+            (&e.principal_id).into(),
+            i64::from(e.status_code).into(),
+            (&start).into(),
+            (&end).into(),
+            (&subject_ids).into(),
         ]);
         for subject in &e.data_subject_ids {
-            subjects.push(vec![json!(subject), json!(id)]);
+            subjects.push(&[subject.into(), id.into()]);
         }
     }
     [log, subjects]

@@ -23,6 +23,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
+use crate::upkeep::Committed;
+
 /// The most writers one commit carries (bounds the work lost to one
 /// failing commit and the latency of the first writer in a group).
 pub const MAX_GROUP: usize = 128;
@@ -51,6 +53,8 @@ pub(crate) struct GroupWriter {
     finished: watch::Sender<u64>,
     /// (group, error) of recent groups, for writers reading theirs.
     outcomes: StdMutex<VecDeque<(u64, Option<String>)>>,
+    /// Told of every commit, for the store's upkeep.
+    committed: Arc<Committed>,
 }
 
 impl std::fmt::Debug for GroupWriter {
@@ -82,7 +86,13 @@ impl GroupWriter {
             queued: AtomicUsize::new(0),
             finished,
             outcomes: StdMutex::new(VecDeque::new()),
+            committed: Arc::default(),
         })
+    }
+
+    /// What is told of every commit (see [`crate::upkeep`]).
+    pub(crate) fn committed(&self) -> Arc<Committed> {
+        self.committed.clone()
     }
 
     /// How many group commits have finished.
@@ -95,6 +105,7 @@ impl GroupWriter {
     pub(crate) async fn close(&self) {
         let mut writer = self.writer.lock().await;
         writer.conn = None;
+        self.committed.close();
     }
 
     /// Waits for the connection and opens this writer's savepoint.
@@ -129,22 +140,34 @@ impl GroupWriter {
     /// Leaves the connection: commits the group if nobody else is coming
     /// to join it (or it is full); otherwise the next writer carries on.
     fn hand_over(self: &Arc<Self>, writer: OwnedMutexGuard<Writer>) {
-        let nobody_queued = self.queued.load(Ordering::SeqCst) == 0;
-        if writer.open && (nobody_queued || writer.members >= MAX_GROUP) {
-            // In a task of its own, so a cancelled request cannot leave a
-            // group half-committed and its writers waiting.
-            let shared = self.clone();
-            tokio::spawn(async move { shared.commit_group(writer).await });
+        if writer.open && self.closes_group(&writer) {
+            self.spawn_commit(writer, "COMMIT");
         }
     }
 
-    async fn commit_group(&self, mut writer: OwnedMutexGuard<Writer>) {
+    /// Nobody is coming to join the open group, or it is full.
+    fn closes_group(&self, writer: &Writer) -> bool {
+        self.queued.load(Ordering::SeqCst) == 0 || writer.members >= MAX_GROUP
+    }
+
+    /// Commits the group with `sql` (ending in COMMIT) in a task of its
+    /// own, so a cancelled request cannot leave a group half-committed and
+    /// its writers waiting.
+    fn spawn_commit(self: &Arc<Self>, writer: OwnedMutexGuard<Writer>, sql: &'static str) {
+        let shared = self.clone();
+        tokio::spawn(async move { shared.commit_group(writer, sql).await });
+    }
+
+    async fn commit_group(&self, mut writer: OwnedMutexGuard<Writer>, sql: &'static str) {
         let started = std::time::Instant::now();
         let committed = match conn(&mut writer) {
-            Ok(conn) => sqlx::query("COMMIT").execute(conn).await.map(drop),
+            Ok(conn) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(conn).await.map(drop),
             Err(err) => Err(err),
         };
         crate::metrics::record_commit(started, committed.is_ok());
+        if committed.is_ok() {
+            self.committed.tell();
+        }
         if committed.is_err() {
             // Whatever is left of the transaction goes; the writers hear why.
             if let Ok(conn) = conn(&mut writer) {
@@ -202,6 +225,15 @@ impl GroupTx {
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
         let mut writer = self.writer.take().expect("the writer is held until commit");
         let shared = self.shared.clone();
+        if shared.closes_group(&writer) {
+            // The last of its group: released and committed in one round
+            // trip to the connection's thread. Should the savepoint not
+            // release, nothing commits and the whole group hears why.
+            writer.members += 1;
+            let group = writer.group;
+            shared.spawn_commit(writer, "RELEASE SAVEPOINT writer; COMMIT");
+            return shared.outcome(group).await;
+        }
         let released = match conn(&mut writer) {
             Ok(conn) => sqlx::query("RELEASE SAVEPOINT writer").execute(conn).await.map(drop),
             Err(err) => Err(err),

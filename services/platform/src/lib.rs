@@ -23,6 +23,7 @@ pub mod serve;
 pub mod store;
 pub mod telemetry;
 pub mod testing;
+pub mod upkeep;
 
 pub use error::{FieldViolation, ServiceError, Violations};
 pub use store::{Backend, Db, Migration, Sql, WriteTx};

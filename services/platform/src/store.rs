@@ -176,8 +176,12 @@ impl Db {
         db.migrate(&all).await?;
         crate::audit::protect(&db).await.context("protecting the audit log")?;
         if backend == Backend::Sqlite {
-            let writer = db.pool.acquire().await.context("the write connection")?;
-            db.writes = Writes::Grouped(GroupWriter::new(writer));
+            let mut writer = db.pool.acquire().await.context("the write connection")?;
+            sqlx::query(crate::upkeep::WRITER_PRAGMA).execute(&mut *writer).await?;
+            let writer = GroupWriter::new(writer);
+            crate::upkeep::optimize(&writer).await.context("the planner's statistics")?;
+            crate::upkeep::spawn(db.pool.clone(), writer.clone());
+            db.writes = Writes::Grouped(writer);
         }
         Ok(db)
     }
@@ -337,26 +341,83 @@ pub mod rows {
 /// of arrays, one value per column), instead of a placeholder per value:
 /// sqlx binds `$N` by looking its name up among all of the statement's,
 /// so a multi-row INSERT of n values costs n²/2 compares on SQLite, and
-/// the JSON text is read once. Values are JSON strings, numbers or null
-/// (`serde_json::json!` of a `&str`, `i64`, `NaiveDate` or `Option`).
+/// the JSON text is read once. Each row is written as JSON text as it is
+/// pushed: no tree of values per row to build, keep and free (an HR push
+/// has 100,000 rows of fifteen values).
 #[derive(Debug, Clone)]
 pub struct JsonRows {
     table: &'static str,
     columns: &'static [&'static str],
     /// The BIGINT columns (PostgreSQL reads JSON values as text).
     integers: &'static [&'static str],
-    rows: Vec<serde_json::Value>,
+    /// `[[…],[…]`: the rows so far as JSON text, the closing bracket
+    /// still to come.
+    text: Vec<u8>,
+    rows: usize,
+}
+
+/// One value of a [`JsonRows`] row: text, an integer or null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    Int(i64),
+    Null,
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(text: &'a str) -> Self {
+        Cell::Text(text)
+    }
+}
+
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(text: &'a String) -> Self {
+        Cell::Text(text)
+    }
+}
+
+impl From<i64> for Cell<'_> {
+    fn from(n: i64) -> Self {
+        Cell::Int(n)
+    }
+}
+
+impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Cell::Null, Into::into)
+    }
 }
 
 impl JsonRows {
     pub fn new(table: &'static str, columns: &'static [&'static str], integers: &'static [&'static str]) -> Self {
-        Self { table, columns, integers, rows: Vec::new() }
+        Self { table, columns, integers, text: b"[".to_vec(), rows: 0 }
     }
 
     /// Adds a row: one value per column, in order.
-    pub fn push(&mut self, values: Vec<serde_json::Value>) {
+    pub fn push(&mut self, values: &[Cell<'_>]) {
         debug_assert_eq!(values.len(), self.columns.len(), "one value per column of {}", self.table);
-        self.rows.push(serde_json::Value::Array(values));
+        self.text.extend_from_slice(if self.rows == 0 { b"[" } else { b",[" });
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push(b',');
+            }
+            // Writing into a Vec cannot fail.
+            match value {
+                Cell::Text(text) => drop(serde_json::to_writer(&mut self.text, text)),
+                Cell::Int(n) => drop(serde_json::to_writer(&mut self.text, n)),
+                Cell::Null => self.text.extend_from_slice(b"null"),
+            }
+        }
+        self.text.push(b']');
+        self.rows += 1;
+    }
+
+    /// The rows as one JSON array.
+    fn json(&self) -> Result<String, sqlx::Error> {
+        let mut json = Vec::with_capacity(self.text.len() + 1);
+        json.extend_from_slice(&self.text);
+        json.push(b']');
+        String::from_utf8(json).map_err(|e| sqlx::Error::Encode(Box::new(e)))
     }
 
     /// Inserts the rows (none: nothing happens).
@@ -369,12 +430,11 @@ impl JsonRows {
     /// statement's rows its own `$N`), instead of one round trip each;
     /// PostgreSQL prepares one statement at a time, so it gets them in turn.
     pub async fn insert_all(conn: &mut AnyConnection, tables: &[&JsonRows]) -> Result<(), sqlx::Error> {
-        let tables: Vec<&JsonRows> = tables.iter().copied().filter(|t| !t.rows.is_empty()).collect();
+        let tables: Vec<&JsonRows> = tables.iter().copied().filter(|t| t.rows > 0).collect();
         let postgres = Backend::of(conn) == Backend::Postgres;
-        let rows = |table: &JsonRows| serde_json::to_string(&table.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)));
         if postgres {
             for table in tables {
-                sqlx::query(sqlx::AssertSqlSafe(table.statement(postgres, 1))).bind(rows(table)?).execute(&mut *conn).await?;
+                sqlx::query(sqlx::AssertSqlSafe(table.statement(postgres, 1))).bind(table.json()?).execute(&mut *conn).await?;
             }
             return Ok(());
         }
@@ -384,7 +444,7 @@ impl JsonRows {
         let script: Vec<String> = tables.iter().enumerate().map(|(n, table)| table.statement(postgres, n + 1)).collect();
         let mut query = sqlx::query(sqlx::AssertSqlSafe(script.join(";\n")));
         for table in tables {
-            query = query.bind(rows(table)?);
+            query = query.bind(table.json()?);
         }
         query.execute(conn).await.map(drop)
     }
@@ -617,8 +677,8 @@ mod tests {
             let mut conn = db.pool().acquire().await.unwrap();
             let mut rows = JsonRows::new("k", &["id", "n", "note"], &["n"]);
             for i in 0..2_500i64 {
-                let note = if i % 2 == 0 { serde_json::json!(format!("\"quoted\" {i}")) } else { serde_json::Value::Null };
-                rows.push(vec![serde_json::json!(format!("k{i:05}")), serde_json::json!(i), note]);
+                let (id, note) = (format!("k{i:05}"), format!("\"quoted\" \\ {i}\n"));
+                rows.push(&[(&id).into(), i.into(), (i % 2 == 0).then_some(&note).into()]);
             }
             rows.insert(&mut conn).await.unwrap();
             let mut sql = Sql::new("SELECT id, n, note FROM k WHERE n >= ");
@@ -626,7 +686,7 @@ mod tests {
             let mut got = sql.fetch_packed::<(String, i64, Option<String>)>(&mut conn, &["id", "n", "note"]).await.unwrap();
             got.sort();
             assert_eq!(got.len(), 1_500, "{}", store.label);
-            assert_eq!(got[0], ("k01000".to_owned(), 1_000, Some("\"quoted\" 1000".to_owned())), "{}", store.label);
+            assert_eq!(got[0], ("k01000".to_owned(), 1_000, Some("\"quoted\" \\ 1000\n".to_owned())), "{}", store.label);
             assert_eq!(got[1], ("k01001".to_owned(), 1_001, None), "{}", store.label);
             let none = Sql::new("SELECT id FROM k WHERE n < 0").fetch_packed::<(String,)>(&mut conn, &["id"]).await.unwrap();
             assert!(none.is_empty(), "an empty answer is an empty list on {}", store.label);
