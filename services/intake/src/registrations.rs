@@ -99,7 +99,8 @@ impl Intake {
     pub async fn create_registration(&self, new: NewRegistration, audited: Option<&Caller>) -> Result<RegistrationView, ServiceError> {
         // A repeated request_id is not looked up first: the unique key
         // refuses the second insert and the first registration is answered
-        // (below), so a new registration costs one read, not two.
+        // (below); the candidate's birth date is read once and kept
+        // (`BirthDates`), so a new registration usually reads nothing.
         let birth_date =
             self.birth_date(&new.candidate_id).await?.ok_or_else(|| ServiceError::invalid("candidate_id", "no candidate with this id"))?;
         self.reference
