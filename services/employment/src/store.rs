@@ -81,40 +81,19 @@ fn contract(row: &AnyRow) -> Result<Contract> {
 
 /// The facts of a contract as bound values, in CONTRACT_COLUMNS order.
 fn bind_contract(sql: &mut Sql, c: &Contract) {
-    let pw = c.pw.as_ref();
-    let loonwaarde = pw.map(|p| match p.loonwaarde {
-        Loonwaarde::Forfaitair => "FORFAITAIR".to_owned(),
-        Loonwaarde::Measured(percent) => percent.normalize().to_string(),
-    });
-    let text = |value: Option<String>| value.map(SqlValue::Text).unwrap_or(SqlValue::Null);
-    let values = [
-        SqlValue::Text(c.hr_contract_id.clone()),
-        SqlValue::Text(c.candidate_id.clone()),
-        SqlValue::Text(c.kind.code().to_owned()),
-        SqlValue::Text(c.start_date.to_string()),
-        text(c.end_date.map(|d| d.to_string())),
-        SqlValue::Text(c.hours_per_week.normalize().to_string()),
-        text(c.municipality_code.clone()),
-        text(pw.map(|p| p.soort_plaatsing.code().to_owned())),
-        text(pw.map(|p| p.doelgroep.code().to_owned())),
-        text(pw.map(|p| p.uitstroomprofiel.code().to_owned())),
-        text(loonwaarde),
-        text(pw.map(|p| p.werkladder_step.code().to_owned())),
-    ];
-    for (i, value) in values.into_iter().enumerate() {
+    for (i, value) in contract_texts(c).into_iter().enumerate() {
         if i > 0 {
             sql.push(", ");
         }
         match value {
-            SqlValue::Text(t) => sql.bind(t),
-            SqlValue::Null => sql.push("NULL"),
+            Some(text) => sql.bind(text.into_owned()),
+            None => sql.push("NULL"),
         };
     }
 }
 
-/// The facts of a contract as JSON values, in CONTRACT_COLUMNS order (for
-/// [`JsonRows`]).
-/// A contract's values as text, in CONTRACT_COLUMNS order (`None`: null).
+/// The facts of a contract as text, in CONTRACT_COLUMNS order (`None`:
+/// null): what [`bind_contract`] binds and [`contract_rows`] writes.
 fn contract_texts(c: &Contract) -> [Option<std::borrow::Cow<'_, str>>; 12] {
     use std::borrow::Cow;
     let pw = c.pw.as_ref();
@@ -145,11 +124,6 @@ const NEW_CONTRACT_COLUMNS: &[&str] = &[
     "soort_plaatsing", "doelgroep", "uitstroomprofiel", "loonwaarde", "werkladder_step", "fingerprint", "version",
     "updated_at",
 ];
-
-enum SqlValue {
-    Text(String),
-    Null,
-}
 
 /// The stored contracts with these ids, with their version and fingerprint.
 pub async fn contracts_by_ids(
