@@ -8,6 +8,11 @@
 //! (default 1, a smoke run): scale 1 is the partnership (~1,000
 //! registrations), scale 1000 is national (~1,000,000 registrations,
 //! ~700,000 contracts), loaded through the public APIs by the demo loader.
+//!
+//! `REPORT_DATA_DIR=/some/dir` keeps each scale's stores in
+//! `/some/dir/scale-N` and loads them only once: a later run (of this or a
+//! newer build) opens them again, migrations and all, and measures the
+//! report straight away. The national load takes about an hour.
 
 #[path = "../loadgen/connect.rs"]
 #[allow(dead_code)]
@@ -66,7 +71,12 @@ async fn main() {
     for scale in scales {
         // A long deadline: measure what each call really costs at this size.
         let mut data_dir = None;
+        let kept = std::env::var_os("REPORT_DATA_DIR").map(|d| std::path::PathBuf::from(d).join(format!("scale-{scale}")));
+        let loaded = kept.as_ref().map(|d| d.join("loaded"));
         let suite = spawn_suite_with(|c| {
+            if let Some(dir) = &kept {
+                c.data_dir = dir.clone();
+            }
             data_dir = Some(c.data_dir.clone());
             c.employment.deliver_outbox = false;
             c.reporting.call_timeout_ms = 300_000;
@@ -77,15 +87,22 @@ async fn main() {
         let mut clients =
             connect::demo_clients(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance)).unwrap();
         let plan = Plan::generate(scale, 2021);
-        let started = Instant::now();
-        demo::load(&plan, &mut clients).await.expect("demo data");
-        println!(
-            "scale {scale}: {} registrations, {} contracts, {} indications loaded through the APIs in {:.1} s",
+        let counts = format!(
+            "scale {scale}: {} registrations, {} contracts, {} indications",
             plan.registrations.len(),
             plan.contracts.len(),
-            plan.indications.len(),
-            started.elapsed().as_secs_f64()
+            plan.indications.len()
         );
+        if loaded.as_ref().is_some_and(|l| l.exists()) {
+            println!("{counts} loaded before, in {}", data_dir.as_ref().unwrap().display());
+        } else {
+            let started = Instant::now();
+            demo::load(&plan, &mut clients).await.expect("demo data");
+            println!("{counts} loaded through the APIs in {:.1} s", started.elapsed().as_secs_f64());
+            if let Some(l) = &loaded {
+                std::fs::write(l, format!("{counts}\n")).expect("the load is marked");
+            }
+        }
         let partnership_ms = timed_report(&suite, partnership(), "partnership").await;
         timed_report(&suite, area("MAASHORST"), "area Maashorst").await;
         timed_report(&suite, municipality("GM0828"), "municipality Oss").await;

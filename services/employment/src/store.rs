@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") },
     Migration { version: 2, name: "figure indexes", sql: include_str!("../migrations/0002_figure_indexes.sql") },
     Migration { version: 3, name: "one open trajectory", sql: include_str!("../migrations/0003_one_open_trajectory.sql") },
+    Migration {
+        version: 4,
+        name: "contracts by municipality and dates",
+        sql: include_str!("../migrations/0004_contracts_by_municipality_dates.sql"),
+    },
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;

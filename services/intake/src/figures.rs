@@ -19,9 +19,9 @@ impl Intake {
     /// The cohort figures of `year` as of `as_of` for the scope.
     pub async fn cohort_figures(&self, scope: &Scope, year: i32, as_of: NaiveDate) -> Result<CohortFigures, ServiceError> {
         let codes = self.scope_codes(scope)?;
-        let (first, last) = dates::year_bounds(year).ok_or_else(|| ServiceError::invalid("cohort_year", "out of range"))?;
+        dates::year_bounds(year).ok_or_else(|| ServiceError::invalid("cohort_year", "out of range"))?;
         let mut conn = self.db.pool().acquire().await?;
-        let counts = store::cohort_counts(&mut conn, &codes, first, last.min(as_of), as_of).await?;
+        let counts = store::cohort_counts(&mut conn, &codes, year, as_of).await?;
         Ok(cohort_figures(&counts))
     }
 

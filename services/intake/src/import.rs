@@ -3,6 +3,7 @@
 //! all of it or nothing, with every problem reported per registration.
 
 use chrono::NaiveDate;
+use partnership_platform::tally::Tallies;
 use partnership_platform::{FieldViolation, ServiceError};
 
 use crate::Intake;
@@ -61,6 +62,7 @@ impl Intake {
 
         let now = crate::now();
         let mut tx = self.db.begin_write().await?;
+        let mut tallies = Tallies::new();
         let mut ids = Vec::with_capacity(registrations.len());
         let mut candidate_ids = Vec::with_capacity(registrations.len());
         for (index, item) in registrations.into_iter().enumerate() {
@@ -96,7 +98,11 @@ impl Intake {
                 created_at: now.clone(),
             };
             store::insert_registration(tx.conn(), &row).await?;
-            store::insert_entry(tx.conn(), &row.id, &intake_entry(row.registration_date, &now)).await?;
+            let first = intake_entry(row.registration_date, &now);
+            store::insert_entry(tx.conn(), &row.id, &first).await?;
+            let mut history = vec![first.change];
+            history.extend(item.history.iter().map(|(change, _)| *change));
+            crate::tallies::registered(&mut tallies, &row, &history);
             for (n, (change, note)) in item.history.into_iter().enumerate() {
                 let position = n as i64 + 2;
                 let entry = EntryRow {
@@ -119,6 +125,7 @@ impl Intake {
             // Dropping the transaction rolls every row of the batch back.
             return Ok(ImportOutcome::Refused(problems));
         }
+        tallies.write(tx.conn()).await?;
         match store::insert_import_batch(tx.conn(), request_id, &ids, &now).await {
             Ok(()) => {}
             Err(err) if partnership_platform::store::is_unique_violation(&err) => {

@@ -21,6 +21,7 @@ mod import;
 mod pluspakket;
 mod registrations;
 pub mod store;
+mod tallies;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ use tokio::net::TcpListener;
 
 pub use candidates::NewCandidate;
 pub use domain::reference::ReferenceData;
+pub use import::{ImportOutcome, ImportedRegistration};
 pub use registrations::{Correction, EmploymentOutcome, NewRegistration, NewStatus, RegistrationView};
 
 /// The port intake listens on by default.

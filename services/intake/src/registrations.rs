@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use partnership_platform::auth::Caller;
 use partnership_platform::store::is_unique_violation;
+use partnership_platform::tally::Tallies;
 use partnership_platform::{ServiceError, WriteTx};
 
 use crate::Intake;
@@ -204,6 +205,10 @@ impl Intake {
             }
             Err(err) => return Err(err.into()),
         }
+        let before = changes(&effective(&history));
+        let mut after = before.clone();
+        after.push(entry.change);
+        tally_change(&mut tx, &row, &before, &after).await?;
         commit_if_unchanged(tx, &row).await?;
         tracing::info!(registration = %row.id, status = entry.change.status.code(), "status changed");
         let mut history = history;
@@ -276,6 +281,7 @@ impl Intake {
         };
         store::insert_entry(tx.conn(), &row.id, &entry).await?;
         store::mark_superseded(tx.conn(), &row.id, target.seq, entry.seq).await?;
+        tally_change(&mut tx, &row, &changes(&effective(&history)), &corrected_history).await?;
         commit_if_unchanged(tx, &row).await?;
         tracing::info!(registration = %row.id, corrected = target.seq, "status corrected");
         self.registration(&row.id).await
@@ -335,6 +341,10 @@ impl Intake {
             superseded_by_seq: None,
         };
         store::insert_entry(tx.conn(), &row.id, &entry).await?;
+        let before = changes(&effective(&history));
+        let mut after = before.clone();
+        after.push(next);
+        tally_change(&mut tx, &row, &before, &after).await?;
         commit_if_unchanged(tx, &row).await?;
         tracing::info!(registration = %row.id, "outcome DVB_IBN from employment");
         Ok(EmploymentOutcome::Applied { registration_id: row.id })
@@ -347,6 +357,20 @@ async fn load_for_update(tx: &mut WriteTx, id: &str) -> Result<(RegistrationRow,
         .ok_or_else(|| ServiceError::not_found("registration", id))?;
     let history = store::entries(tx.conn(), id).await?;
     Ok((row, history))
+}
+
+/// The status changes of an effective history.
+fn changes(effective: &[&EntryRow]) -> Vec<StatusChange> {
+    effective.iter().map(|e| e.change).collect()
+}
+
+/// Writes what a change of the effective history did to the kept figures,
+/// in the change's transaction.
+async fn tally_change(tx: &mut WriteTx, row: &RegistrationRow, before: &[StatusChange], after: &[StatusChange]) -> Result<(), ServiceError> {
+    let mut tallies = Tallies::new();
+    crate::tallies::history_changed(&mut tallies, row, before, after);
+    tallies.write(tx.conn()).await?;
+    Ok(())
 }
 
 fn next_seq(history: &[EntryRow]) -> i64 {

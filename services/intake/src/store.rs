@@ -1,15 +1,19 @@
 //! Intake's tables, and the only place with SQL for them. Every function
 //! takes a connection, so the caller decides what runs in one transaction.
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
 use partnership_platform::audit::AuditRecord;
 use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
+use partnership_platform::tally::{self, Tallies};
 use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::{Migration, ServiceError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::bsn::Bsn;
+use crate::tallies;
 use crate::domain::cohort::{MunicipalityYearCount, StatusCount};
 use crate::domain::registration::{RegistrationKind, VoortrajectKind};
 use crate::domain::status::{RegistrationStatus, StatusChange, TerugmeldingReason};
@@ -17,6 +21,9 @@ use crate::domain::status::{RegistrationStatus, StatusChange, TerugmeldingReason
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "intake", sql: include_str!("../migrations/0001_intake.sql") },
     Migration { version: 2, name: "report indexes", sql: include_str!("../migrations/0002_report_indexes.sql") },
+    tally::tables(3),
+    Migration { version: 4, name: "tallies of the stored histories", sql: include_str!("../migrations/0004_tally_backfill.sql") },
+    tally::months_from_days(5),
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;
@@ -229,8 +236,9 @@ pub async fn insert_registration(
 pub type RegistrationWrite = (RegistrationRow, EntryRow, Option<AuditRecord>);
 
 /// New registrations, each with its first status entry and its audit
-/// record, written together (see `partnership_platform::batch`): four
-/// statements a batch, each with its rows as one JSON parameter.
+/// record, written together (see `partnership_platform::batch`) with what
+/// they add to the kept figures: six statements a batch, each with its rows
+/// as one JSON parameter.
 pub struct NewRegistrations;
 
 #[tonic::async_trait]
@@ -280,9 +288,14 @@ impl partnership_platform::batch::BatchWrite for NewRegistrations {
                 e.superseded_by_seq.into(),
             ]);
         }
+        let mut tallies = Tallies::new();
+        for (r, e, _) in items {
+            crate::tallies::registered(&mut tallies, r, &[e.change]);
+        }
+        let [days, months] = tallies.rows();
         let records: Vec<&AuditRecord> = items.iter().filter_map(|(_, _, record)| record.as_ref()).collect();
         let [log, subjects] = partnership_platform::audit::record_rows(&records);
-        JsonRows::insert_all(conn, &[&registrations, &entries, &log, &subjects]).await
+        JsonRows::insert_all(conn, &[&registrations, &entries, &log, &subjects, &days, &months]).await
     }
 }
 
@@ -461,72 +474,60 @@ pub async fn mark_superseded(conn: &mut AnyConnection, registration_id: &str, se
 
 // ---------------------------------------------------------------- figures
 
-/// A cohort's registrations in the given municipalities, dated between
-/// `from` and `to`, counted by youth and by status (and reason) as of `as_of`.
-pub async fn cohort_counts(
-    conn: &mut AnyConnection,
-    codes: &[String],
-    from: NaiveDate,
-    to: NaiveDate,
-    as_of: NaiveDate,
-) -> Result<Vec<StatusCount>> {
-    let mut sql = Sql::new(
-        "SELECT r.youth, e.status, e.terugmelding_reason, COUNT(*) AS n
-         FROM registrations r
-         JOIN status_entries e ON e.registration_id = r.id AND e.superseded_by_seq IS NULL AND e.ordinal = ",
-    );
-    sql.push(LATEST_ORDINAL_ON)
-        .bind(as_of)
-        .push(") WHERE r.registration_date >= ")
-        .bind(from)
-        .push(" AND r.registration_date <= ")
-        .bind(to)
-        .push(" AND r.municipality_code IN ")
-        .bind_list(codes)
-        .push(" GROUP BY r.youth, e.status, e.terugmelding_reason");
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(StatusCount {
-                youth: row.try_get::<i64, _>("youth")? != 0,
-                status: status(row, "status")?,
-                reason: reason(row, "terugmelding_reason")?,
-                count: row.try_get::<i64, _>("n")? as u64,
-            })
+/// Cohort `year`'s registrations in the given municipalities, counted by
+/// youth and by status (and reason) as of `as_of`: the kept STATUS figure
+/// summed up to that date (see `crate::tallies`). A registration dated
+/// after `as_of` has no status yet on it, so it is not counted.
+pub async fn cohort_counts(conn: &mut AnyConnection, codes: &[String], year: i32, as_of: NaiveDate) -> Result<Vec<StatusCount>> {
+    let sums = tally::sums(conn, tallies::STATUS, &year.to_string(), codes, tally::beginning(), as_of).await?;
+    let mut per_key: BTreeMap<String, i64> = BTreeMap::new();
+    for sum in sums {
+        *per_key.entry(sum.key).or_default() += sum.n;
+    }
+    per_key
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(key, n)| {
+            let (youth, status, reason) = tallies::parse_status_key(&key).ok_or_else(|| corrupt("status tally key", &key))?;
+            let count = u64::try_from(n).map_err(|_| corrupt("status tally", &n.to_string()))?;
+            Ok(StatusCount { youth, status, reason, count })
         })
         .collect()
 }
 
-/// Registrations per recorded municipality per year, dated `from`..=`to`.
+/// Registrations per recorded municipality per year, dated `from`..=`to`:
+/// the kept REGISTERED figure, summed a calendar year at a time.
 pub async fn municipality_year_counts(
     conn: &mut AnyConnection,
     codes: &[String],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<MunicipalityYearCount>> {
-    let mut sql = Sql::new(
-        "SELECT r.municipality_code, substr(r.registration_date, 1, 4) AS y, COUNT(*) AS n,
-                CAST(SUM(r.youth) AS BIGINT) AS youth
-         FROM registrations r WHERE r.registration_date >= ",
-    );
-    sql.bind(from)
-        .push(" AND r.registration_date <= ")
-        .bind(to)
-        .push(" AND r.municipality_code IN ")
-        .bind_list(codes)
-        .push(" GROUP BY r.municipality_code, substr(r.registration_date, 1, 4)");
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter()
-        .map(|row| {
-            let year: String = row.try_get("y")?;
-            Ok(MunicipalityYearCount {
-                municipality_code: row.try_get("municipality_code")?,
-                year: year.parse().map_err(|_| corrupt("registration year", &year))?,
-                count: row.try_get::<i64, _>("n")? as u64,
-                youth: row.try_get::<i64, _>("youth")? as u64,
-            })
-        })
-        .collect()
+    let mut counts = Vec::new();
+    let mut first = from;
+    while first <= to {
+        let year = first.year();
+        let last = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| corrupt("year", &year.to_string()))?.min(to);
+        let mut per_municipality: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for sum in tally::sums(conn, tallies::REGISTERED, "", codes, first, last).await? {
+            let n = u64::try_from(sum.n).map_err(|_| corrupt("registered tally", &sum.n.to_string()))?;
+            let entry = per_municipality.entry(sum.municipality_code).or_default();
+            entry.0 += n;
+            if sum.key == tallies::registered_key(true) {
+                entry.1 += n;
+            }
+        }
+        counts.extend(
+            per_municipality
+                .into_iter()
+                .map(|(municipality_code, (count, youth))| MunicipalityYearCount { municipality_code, year, count, youth }),
+        );
+        match last.succ_opt() {
+            Some(next) => first = next,
+            None => break,
+        }
+    }
+    Ok(counts)
 }
 
 // ------------------------------------------------------------- pluspakket

@@ -269,3 +269,174 @@ async fn many_bsns_resolve_in_one_call() {
     })
     .await;
 }
+
+/// A small deterministic generator (the test must fail the same way twice).
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// The cohort figures and the registrations per year are sums of figures
+/// kept on write (`tallies`). Whatever the writes — new registrations, moves,
+/// corrections (of dates and of statuses), an outcome from employment, an
+/// import — they must equal, on every date, what the stored histories say.
+#[tokio::test]
+async fn kept_figures_equal_what_the_histories_say_on_every_date() {
+    use partnership_intake::domain::registration::is_youth;
+    use partnership_intake::{ImportOutcome, ImportedRegistration};
+    use RegistrationStatus::*;
+
+    each_store(async |intake, store| {
+        let mut dice = Dice(7);
+        let moves = [Voortraject, Proefplaatsing, OnHold, Intake, Opleiding, DvbIbn, Teruggemeld, Verhuisd, DvbRegulierWerkgever];
+        // (id, municipality, registration date, youth)
+        let mut registrations: Vec<(String, String, NaiveDate, bool)> = Vec::new();
+        for n in 0..60u32 {
+            let birth = d("1965-01-01") + chrono::Days::new(dice.roll(40 * 365));
+            let date = d("2021-01-01") + chrono::Days::new(dice.roll(4 * 365));
+            let municipality = match (dice.roll(2), date < d("2022-01-01")) {
+                (0, _) => "GM0828",
+                (_, true) => "GM0856",
+                (_, false) => "GM1991",
+            };
+            let c = candidate(&intake, 1000 + n, &birth.to_string(), "GM0828").await;
+            let id = register(&intake, &c, municipality, &date.to_string()).await;
+            registrations.push((id.clone(), municipality.into(), date, is_youth(birth, date)));
+            let mut on = date;
+            for _ in 0..dice.roll(5) {
+                on = on + chrono::Days::new(dice.roll(150));
+                let status = moves[dice.roll(moves.len() as u64) as usize];
+                // Refused moves (the state machine) change nothing.
+                let _ = intake.change_status(change(&id, status, &on.to_string())).await;
+            }
+            if dice.roll(3) == 0 {
+                let _ = intake.record_employment_outcome(&format!("outcome-{n}"), &c, on + chrono::Days::new(10)).await;
+            }
+        }
+        // Corrections of dates and statuses, some of them refused.
+        for n in 0..40 {
+            let (id, _, date, _) = registrations[dice.roll(registrations.len() as u64) as usize].clone();
+            let history = intake.registration(&id).await.unwrap().history;
+            let open: Vec<_> = history.iter().filter(|e| e.ordinal > 1 && e.superseded_by_seq.is_none()).collect();
+            if open.is_empty() {
+                continue;
+            }
+            let target = open[dice.roll(open.len() as u64) as usize];
+            let status = (dice.roll(2) == 0).then(|| moves[dice.roll(moves.len() as u64) as usize]);
+            let correction = Correction {
+                registration_id: id.clone(),
+                seq: target.seq,
+                effective_date: date + chrono::Days::new(dice.roll(400)),
+                reason: (status == Some(Teruggemeld)).then_some(TerugmeldingReason::OpVerzoekVanKandidaat),
+                status,
+                correction_reason: format!("correction {n}"),
+            };
+            let _ = intake.correct_status(correction).await;
+        }
+        // An import of registrations with their histories.
+        let imported: Vec<ImportedRegistration> = (0..20u32)
+            .map(|n| {
+                let date = d("2022-01-01") + chrono::Days::new(dice.roll(3 * 365));
+                let v = date + chrono::Days::new(dice.roll(90));
+                let t = v + chrono::Days::new(dice.roll(200));
+                ImportedRegistration {
+                    bsn: bsn(5000 + n),
+                    birth_date: d("1990-01-01") + chrono::Days::new(dice.roll(3650)),
+                    municipality_code: "GM1991".into(),
+                    kind: RegistrationKind::Dienstverband,
+                    voortraject_kind: None,
+                    registration_date: date,
+                    history: vec![
+                        (StatusChange { status: Voortraject, effective_date: v, reason: None }, String::new()),
+                        (StatusChange { status: Teruggemeld, effective_date: t, reason: Some(TerugmeldingReason::Overig) }, String::new()),
+                    ],
+                }
+            })
+            .collect();
+        let ImportOutcome::Imported { registration_ids, .. } = intake.import_batch("kept-figures", imported.clone()).await.unwrap() else {
+            panic!("the import is refused ({})", store.label)
+        };
+        for (id, item) in registration_ids.iter().zip(&imported) {
+            let youth = is_youth(item.birth_date, item.registration_date);
+            registrations.push((id.clone(), item.municipality_code.clone(), item.registration_date, youth));
+        }
+
+        // What the histories say, per scope, cohort and date.
+        let mut histories = Vec::new();
+        for (id, municipality, date, youth) in &registrations {
+            let mut effective: Vec<_> =
+                intake.registration(id).await.unwrap().history.into_iter().filter(|e| e.superseded_by_seq.is_none()).collect();
+            effective.sort_by_key(|e| e.ordinal);
+            histories.push((municipality.clone(), *date, *youth, effective));
+        }
+        let compared = assert_figures_follow(&intake, &histories, &format!("{}, kept on write", store.label)).await;
+        // The generator made histories worth comparing.
+        assert!(compared > 200, "{compared} status counts compared");
+
+        // The migration that fills the tallies of a store written before
+        // they were kept computes the same figures from the histories.
+        let pool = intake.db().pool();
+        sqlx::raw_sql("DELETE FROM tally_days; DELETE FROM tally_months").execute(pool).await.unwrap();
+        assert_eq!(intake.cohort_figures(&Scope::Partnership, 2022, d("2024-12-31")).await.unwrap().all.total, 0);
+        for migration in partnership_intake::store::MIGRATIONS.iter().filter(|m| m.version >= 4) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(pool).await.unwrap();
+        }
+        assert_figures_follow(&intake, &histories, &format!("{}, from the stored histories", store.label)).await;
+    })
+    .await;
+}
+
+/// Each registration's municipality, registration date, youth and
+/// effective history (by ordinal).
+type Histories = Vec<(String, NaiveDate, bool, Vec<partnership_intake::store::EntryRow>)>;
+
+/// Asserts that the cohort figures and registrations per year of every scope
+/// on many dates are what the histories say; returns how many status counts
+/// it compared.
+async fn assert_figures_follow(intake: &Intake, histories: &Histories, label: &str) -> usize {
+    use partnership_intake::domain::cohort::{StatusCount, cohort_figures};
+        let scopes = [Scope::Partnership, Scope::Area("MAASHORST".into()), Scope::Municipality("GM0828".into())];
+        let dates = ["2021-06-15", "2021-12-31", "2022-03-31", "2022-07-04", "2023-02-28", "2023-12-31", "2024-09-30", "2025-05-17", "2026-12-31"];
+        let mut compared = 0;
+        for scope in &scopes {
+            let codes = intake.reference().codes_in_scope(scope).unwrap();
+            for year in 2021..=2024 {
+                for as_of in dates.map(d) {
+                    let mut counts: Vec<StatusCount> = Vec::new();
+                    for (municipality, date, youth, effective) in histories {
+                        if !codes.contains(municipality) || chrono::Datelike::year(date) != year {
+                            continue;
+                        }
+                        let Some(on) = effective.iter().rev().find(|e| e.change.effective_date <= as_of) else { continue };
+                        let (status, reason) = (on.change.status, on.change.reason);
+                        match counts.iter_mut().find(|c| (c.youth, c.status, c.reason) == (*youth, status, reason)) {
+                            Some(c) => c.count += 1,
+                            None => counts.push(StatusCount { youth: *youth, status, reason, count: 1 }),
+                        }
+                    }
+                    compared += counts.len();
+                    let figures = intake.cohort_figures(scope, year, as_of).await.unwrap();
+                    assert_eq!(figures, cohort_figures(&counts), "{}: {scope:?} cohort {year} on {as_of}", label);
+                }
+            }
+            // Registrations per area and year, the last year cut at a date.
+            for as_of in ["2023-12-31", "2024-05-12", "2024-12-31"].map(d) {
+                let areas = intake.area_counts(scope, 2021, 2024, as_of).await.unwrap();
+                let dated: Vec<_> = histories.iter().filter(|(m, date, _, _)| codes.contains(m) && *date <= as_of).collect();
+                for year in 2021..=2024 {
+                    let expected = dated.iter().filter(|(_, date, _, _)| chrono::Datelike::year(date) == year).count() as u64;
+                    let youth = dated.iter().filter(|(_, date, y, _)| chrono::Datelike::year(date) == year && *y).count() as u64;
+                    let counted: (u64, u64) = areas
+                        .iter()
+                        .flat_map(|a| a.years.iter().filter(|y| y.0 == year).map(|y| (y.1, y.2)))
+                        .fold((0, 0), |(n, y), (a, b)| (n + a, y + b));
+                    assert_eq!(counted, (expected, youth), "{}: {scope:?} registered in {year} by {as_of}", label);
+                }
+            }
+        }
+    compared
+}

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod peer;
 pub mod serve;
 pub mod store;
+pub mod tally;
 pub mod telemetry;
 pub mod testing;
 pub mod upkeep;

@@ -354,6 +354,9 @@ pub struct JsonRows {
     /// still to come.
     text: Vec<u8>,
     rows: usize,
+    /// `ON CONFLICT (…) DO UPDATE SET c = table.c + excluded.c`: rows
+    /// whose key is there already add to it.
+    on_conflict: Option<String>,
 }
 
 /// One value of a [`JsonRows`] row: text, an integer or null.
@@ -390,7 +393,26 @@ impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
 
 impl JsonRows {
     pub fn new(table: &'static str, columns: &'static [&'static str], integers: &'static [&'static str]) -> Self {
-        Self { table, columns, integers, text: b"[".to_vec(), rows: 0 }
+        Self { table, columns, integers, text: b"[".to_vec(), rows: 0, on_conflict: None }
+    }
+
+    /// Rows whose `key` exists already add their `column` to the stored
+    /// one instead of failing. The rows pushed must have distinct keys
+    /// (PostgreSQL refuses to update one row twice in a statement).
+    pub fn adding_on_conflict(mut self, key: &[&str], column: &str) -> Self {
+        let table = self.table;
+        self.on_conflict =
+            Some(format!(" WHERE true ON CONFLICT ({}) DO UPDATE SET {column} = {table}.{column} + excluded.{column}", key.join(", ")));
+        self
+    }
+
+    /// The rows pushed so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
     }
 
     /// Adds a row: one value per column, in order.
@@ -465,7 +487,13 @@ impl JsonRows {
         // `->>` reads in place; `json_each` would hand it over as text, to
         // be parsed again for every column.
         let source = if postgres { format!("jsonb_array_elements(CAST(${n} AS jsonb)) AS r") } else { format!("jsonb_each(${n})") };
-        format!("INSERT INTO {} ({}) SELECT {} FROM {source}", self.table, self.columns.join(", "), values.join(", "))
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {source}{}",
+            self.table,
+            self.columns.join(", "),
+            values.join(", "),
+            self.on_conflict.as_deref().unwrap_or("")
+        )
     }
 }
 
