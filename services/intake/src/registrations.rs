@@ -205,10 +205,7 @@ impl Intake {
             }
             Err(err) => return Err(err.into()),
         }
-        let before = changes(&effective(&history));
-        let mut after = before.clone();
-        after.push(entry.change);
-        tally_change(&mut tx, &row, &before, &after).await?;
+        tally_appended(&mut tx, &row, &history, entry.change).await?;
         commit_if_unchanged(tx, &row).await?;
         tracing::info!(registration = %row.id, status = entry.change.status.code(), "status changed");
         let mut history = history;
@@ -341,10 +338,7 @@ impl Intake {
             superseded_by_seq: None,
         };
         store::insert_entry(tx.conn(), &row.id, &entry).await?;
-        let before = changes(&effective(&history));
-        let mut after = before.clone();
-        after.push(next);
-        tally_change(&mut tx, &row, &before, &after).await?;
+        tally_appended(&mut tx, &row, &history, next).await?;
         commit_if_unchanged(tx, &row).await?;
         tracing::info!(registration = %row.id, "outcome DVB_IBN from employment");
         Ok(EmploymentOutcome::Applied { registration_id: row.id })
@@ -362,6 +356,14 @@ async fn load_for_update(tx: &mut WriteTx, id: &str) -> Result<(RegistrationRow,
 /// The status changes of an effective history.
 fn changes(effective: &[&EntryRow]) -> Vec<StatusChange> {
     effective.iter().map(|e| e.change).collect()
+}
+
+/// Writes what `next`, appended to the history, did to the kept figures.
+async fn tally_appended(tx: &mut WriteTx, row: &RegistrationRow, history: &[EntryRow], next: StatusChange) -> Result<(), ServiceError> {
+    let before = changes(&effective(history));
+    let mut after = before.clone();
+    after.push(next);
+    tally_change(tx, row, &before, &after).await
 }
 
 /// Writes what a change of the effective history did to the kept figures,
