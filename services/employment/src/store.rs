@@ -363,8 +363,15 @@ pub async fn started_pw_classifications(
 }
 
 /// Distinct persons with a contract running on the day, per contract kind.
+///
+/// For the whole partnership (no `codes`) SQLite is told to read the table
+/// in its own order: with planner statistics it chose a skip-scan of an
+/// index on the dates instead, which hands the persons to the DISTINCT
+/// count in random order, 2.6 times slower at national scale (1.9 s against
+/// 0.73 s for 700,000 contracts) with nothing narrowed down in return.
 pub async fn persons_running_by_kind(conn: &mut AnyConnection, codes: Option<&[String]>, on: NaiveDate) -> Result<Vec<(ContractKind, u64)>> {
-    let mut sql = Sql::new("SELECT c.kind, COUNT(DISTINCT c.candidate_id) AS n FROM contracts c WHERE 1 = 1");
+    let table = if codes.is_none() && Backend::of(conn) == Backend::Sqlite { "contracts c NOT INDEXED" } else { "contracts c" };
+    let mut sql = Sql::new(&format!("SELECT c.kind, COUNT(DISTINCT c.candidate_id) AS n FROM {table} WHERE 1 = 1"));
     running(&mut sql, "c", on, on);
     in_scope(&mut sql, "c", codes).push(" GROUP BY c.kind");
     sql.query()
