@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use partnership_platform::audit::AuditRecord;
+use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
 use partnership_platform::tally::{self, Tallies};
-use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::{Migration, ServiceError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::bsn::Bsn;
-use crate::tallies;
 use crate::domain::cohort::{MunicipalityYearCount, StatusCount};
 use crate::domain::registration::{RegistrationKind, VoortrajectKind};
 use crate::domain::status::{RegistrationStatus, StatusChange, TerugmeldingReason};
+use crate::tallies;
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "intake", sql: include_str!("../migrations/0001_intake.sql") },

@@ -120,7 +120,7 @@ impl Tallies {
         for ((cell, day), n) in self.deltas.iter().filter(|(_, n)| **n != 0) {
             let text = day.to_string();
             days.push(&[cell.0.into(), (&cell.1).into(), (&cell.2).into(), text.as_str().into(), (&cell.3).into(), (*n).into()]);
-            *months.entry((cell, text[..7].to_owned())).or_default() += n;
+            *months.entry((cell, month_text(*day))).or_default() += n;
         }
         let mut by_month = upsert("tally_months", &["figure", "part", "municipality_code", "month", "key", "n"]);
         for ((cell, month), n) in months.iter().filter(|(_, n)| **n != 0) {
