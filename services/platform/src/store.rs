@@ -172,8 +172,7 @@ impl Db {
             .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
         let mut db = Self { pool, backend, writes: Writes::Pooled };
         // Every store keeps its processing log beside the service's tables.
-        let all: Vec<Migration> =
-            migrations.iter().chain(crate::audit::migrations(backend)).chain(crate::upkeep::migrations(backend)).copied().collect();
+        let all: Vec<Migration> = migrations.iter().chain(crate::audit::migrations(backend)).copied().collect();
         db.migrate(&all).await?;
         crate::audit::protect(&db).await.context("protecting the audit log")?;
         if backend == Backend::Sqlite {

@@ -21,18 +21,10 @@
 //! a query best, and for the report's aggregates it guessed wrong (all of
 //! a municipality's contracts read to find a year's completed
 //! trajectories, instead of that year's few). `PRAGMA optimize` analyses
-//! the tables whose size changed much (tenfold) since they were last
-//! analysed, every row of them ([`OPTIMIZE`]): when the store opens and,
-//! while writes come in, at most every [`OPTIMIZE_EVERY`]. It runs as a
-//! write of its own (the statistics are a table), in turn with the others.
-//!
-//! Statistics from a sample were tried first and were wrong at national
-//! scale: reading about a thousand rows of each index from its start saw
-//! one municipality of 13 and no completed trajectory, and the plans they
-//! led to made the report's employment queries two to five times slower
-//! than no statistics at all. Every row costs about a second per
-//! gigabyte of store, once per tenfold growth. Stores analysed from a
-//! sample are analysed again once ([`migrations`]).
+//! the tables whose size changed much since they were last analysed, each
+//! from a sample ([`OPTIMIZE`]): when the store opens and, while writes
+//! come in, at most every [`OPTIMIZE_EVERY`]. It runs as a write of its own
+//! (the statistics are a table), in turn with the others.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +34,6 @@ use sqlx::AnyPool;
 use tokio::sync::Notify;
 
 use crate::group_commit::GroupWriter;
-use crate::store::{Backend, Migration};
 
 /// After a commit, how long the task lets further commits gather before it
 /// copies them (at most this many checkpoints a second, none when idle).
@@ -56,21 +47,9 @@ pub(crate) const WRITER_PRAGMA: &str = "PRAGMA wal_autocheckpoint = 4000";
 /// come in.
 pub const OPTIMIZE_EVERY: Duration = Duration::from_secs(10);
 
-/// Analyses what changed much, from every row (`analysis_limit = 0`).
-pub(crate) const OPTIMIZE: &str = "PRAGMA analysis_limit = 0; PRAGMA optimize = 0x10002";
-
-/// Statistics from every row for a SQLite store whose statistics came from
-/// a sample (PostgreSQL keeps its own).
-const EXACT_STATISTICS: Migration = Migration { version: 9_100_001, name: "planner statistics from every row", sql: "ANALYZE" };
-
-/// The upkeep's migrations, in every service's store (versions far above
-/// any service's own).
-pub fn migrations(backend: Backend) -> &'static [Migration] {
-    match backend {
-        Backend::Sqlite => &[EXACT_STATISTICS],
-        Backend::Postgres => &[],
-    }
-}
+/// Analyses what changed much, reading at most about a thousand rows of
+/// each index (a bounded cost at any size).
+pub(crate) const OPTIMIZE: &str = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002";
 
 /// Wakes the upkeep task when something was committed, or to stop.
 #[derive(Debug, Default)]
@@ -193,24 +172,6 @@ mod tests {
         let stats: Vec<(String, String)> = sqlx::query_as("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 't' ORDER BY idx").fetch_all(db.pool()).await.unwrap();
         let by_k = stats.iter().find(|(idx, _)| idx == "t_by_k").unwrap_or_else(|| panic!("no statistics of t_by_k: {stats:?}"));
         assert!(by_k.1.starts_with("5000 "), "the rows of t, then about how many share a k: {stats:?}");
-        db.close().await;
-    }
-
-    #[tokio::test]
-    async fn the_statistics_count_every_row_not_a_sample() {
-        // Three values of k in runs of 2,500 rows: a sample from the start
-        // of the index sees one value and takes every k for 1,000 rows.
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
-        let table = crate::Migration { version: 1, name: "t", sql: "CREATE TABLE t (id BIGINT PRIMARY KEY, k TEXT NOT NULL); CREATE INDEX t_by_k ON t (k)" };
-        let db = Db::connect(&url, &[table]).await.unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        sqlx::query("INSERT INTO t (id, k) WITH RECURSIVE n(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM n WHERE v < 7499) SELECT v, 'k' || (v / 2500) FROM n").execute(tx.conn()).await.unwrap();
-        tx.commit().await.unwrap();
-        db.close().await;
-        let db = Db::connect(&url, &[table]).await.unwrap();
-        let stat: String = sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE idx = 't_by_k'").fetch_one(db.pool()).await.unwrap();
-        assert_eq!(stat, "7500 2500", "7,500 rows, 2,500 for each k");
         db.close().await;
     }
 }
