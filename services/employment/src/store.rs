@@ -368,7 +368,8 @@ pub async fn started_pw_classifications(
 /// in its own order: with planner statistics it chose a skip-scan of an
 /// index on the dates instead, which hands the persons to the DISTINCT
 /// count in random order, 2.6 times slower at national scale (1.9 s against
-/// 0.73 s for 700,000 contracts) with nothing narrowed down in return.
+/// 0.73 s for 700,000 contracts, in the sqlite3 shell on the national
+/// store) with nothing narrowed down in return.
 pub async fn persons_running_by_kind(conn: &mut AnyConnection, codes: Option<&[String]>, on: NaiveDate) -> Result<Vec<(ContractKind, u64)>> {
     let table = if codes.is_none() && Backend::of(conn) == Backend::Sqlite { "contracts c NOT INDEXED" } else { "contracts c" };
     let mut sql = Sql::new(&format!("SELECT c.kind, COUNT(DISTINCT c.candidate_id) AS n FROM {table} WHERE 1 = 1"));
