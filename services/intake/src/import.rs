@@ -29,6 +29,16 @@ pub struct ImportedRegistration {
     pub history: Vec<(StatusChange, String)>,
 }
 
+impl ImportedRegistration {
+    /// The whole history: the INTAKE on the registration date, then the
+    /// statuses sent.
+    fn changes(&self) -> Vec<StatusChange> {
+        let mut changes = vec![intake_entry(self.registration_date, "").change];
+        changes.extend(self.history.iter().map(|(change, _)| *change));
+        changes
+    }
+}
+
 /// What became of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
@@ -85,6 +95,7 @@ impl Intake {
                     candidate
                 }
             };
+            let changes = item.changes();
             let row = RegistrationRow {
                 id: crate::new_id(),
                 candidate_id: candidate.id.clone(),
@@ -98,11 +109,8 @@ impl Intake {
                 created_at: now.clone(),
             };
             store::insert_registration(tx.conn(), &row).await?;
-            let first = intake_entry(row.registration_date, &now);
-            store::insert_entry(tx.conn(), &row.id, &first).await?;
-            let mut history = vec![first.change];
-            history.extend(item.history.iter().map(|(change, _)| *change));
-            crate::tallies::registered(&mut tallies, &row, &history);
+            store::insert_entry(tx.conn(), &row.id, &intake_entry(row.registration_date, &now)).await?;
+            crate::tallies::registered(&mut tallies, &row, &changes);
             for (n, (change, note)) in item.history.into_iter().enumerate() {
                 let position = n as i64 + 2;
                 let entry = EntryRow {
@@ -151,9 +159,7 @@ impl Intake {
         if item.registration_date < item.birth_date {
             problems.push(violation(index, "registration_date", "is before the birth date"));
         }
-        let mut history = vec![intake_entry(item.registration_date, "").change];
-        history.extend(item.history.iter().map(|(change, _)| *change));
-        if let Err(err) = check_history(&history) {
+        if let Err(err) = check_history(&item.changes()) {
             let field = format!("history[{}].{}", err.index - 1, err.error.field());
             problems.push(violation(index, &field, &err.error.to_string()));
         }

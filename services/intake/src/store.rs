@@ -8,7 +8,7 @@ use partnership_platform::audit::AuditRecord;
 use partnership_platform::store::rows::{corrupt, date};
 use partnership_platform::store::{Backend, JSON_LIST, JsonRows, Sql};
 use partnership_platform::tally::{self, Tallies};
-use partnership_platform::{Migration, ServiceError};
+use partnership_platform::{Migration, ServiceError, dates};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -507,7 +507,8 @@ pub async fn municipality_year_counts(
     let mut first = from;
     while first <= to {
         let year = first.year();
-        let last = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| corrupt("year", &year.to_string()))?.min(to);
+        let (_, year_end) = dates::year_bounds(year).ok_or_else(|| corrupt("year", &year.to_string()))?;
+        let last = year_end.min(to);
         let mut per_municipality: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for sum in tally::sums(conn, tallies::REGISTERED, "", codes, first, last).await? {
             let n = u64::try_from(sum.n).map_err(|_| corrupt("registered tally", &sum.n.to_string()))?;
