@@ -52,6 +52,7 @@ const MATRIX: &[(&str, &[Kind])] = &[
     ("partnership.employment.v1.EmploymentService/GetBeschutFigures", &[M, D, P, A]),
     ("partnership.employment.v1.EmploymentService/GetActivityFigures", &[M, D, P, A]),
     ("partnership.employment.v1.EmploymentService/ListBeschutEmployees", &[P, A]),
+    ("partnership.employment.v1.EmploymentService/CountBeschutEmployees", &[P, A]),
     ("partnership.employment.v1.EmploymentService/GetLksContractGroups", &[P, A]),
     // beschut: a municipality's decisions about its residents
     ("partnership.beschut.v1.BeschutService/GrantIndication", &[M, A]),

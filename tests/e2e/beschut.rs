@@ -108,25 +108,30 @@ async fn reproduces_the_2022_beschut_worked_example() {
     let before = beschut.get_beschut_figures(figures("2022-12-30")).await.unwrap().into_inner();
     assert_eq!((before.active_indications, before.working), (284, 195));
 
-    // A report's dates in one call: the same figures as asked one by one,
-    // and employment handed out (and logged) its persons once for all.
+    // A report's dates in one call: the same figures as asked one by one.
+    // Employment answers in counts: it hands out (and logs) no person.
     let employment_log =
         partnership_proto::audit::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(partnership_suite::Service::Employment).await);
-    let handouts = || {
+    let employment_records = || {
         let mut log = employment_log.clone();
-        async move {
-            let records = log.list_audit_records(partnership_proto::audit::ListAuditRecordsRequest { page_size: 1000, ..Default::default() }).await.unwrap().into_inner().records;
-            records.into_iter().filter(|r| r.operation.ends_with("/ListBeschutEmployees")).collect::<Vec<_>>()
-        }
+        async move { log.list_audit_records(partnership_proto::audit::ListAuditRecordsRequest { page_size: 1000, ..Default::default() }).await.unwrap().into_inner().records }
     };
-    let handed_out_before = handouts().await.len();
     let year_before = beschut.get_beschut_figures(figures("2021-12-31")).await.unwrap().into_inner();
     let dates = ["2022-12-31", "2022-12-30", "2021-12-31"].map(|d| date(d).unwrap()).to_vec();
     let batch = beschut.batch_get_beschut_figures(pb::BatchGetBeschutFiguresRequest { scope: partnership(), dates }).await.unwrap().into_inner();
     assert_eq!(batch.figures, vec![f.clone(), before, year_before], "in the order asked");
-    let handed_out = handouts().await;
-    assert_eq!(handed_out.len(), handed_out_before + 2, "one hand-out for the single date, one for the three");
-    assert_eq!(handed_out[0].data_subject_ids.len(), 117, "the 116 at work and the one whose indication expired, once each");
+    let records = employment_records().await;
+    assert!(records.iter().any(|r| r.operation.ends_with("/PushContracts")), "employment's log is read");
+    let persons_handed_out: Vec<_> = records.iter().filter(|r| !r.operation.ends_with("/PushContracts")).map(|r| &r.operation).collect();
+    assert!(persons_handed_out.is_empty(), "no person left employment for the figures: {persons_handed_out:?}");
+
+    // A person placed at a regular employer who is also in dienst bij IBN
+    // works at IBN, once; the placement's hours still count elsewhere.
+    beschut.create_placement(placement(&ids[0], 1000, 31)).await.expect("placed");
+    let also_placed = beschut.get_beschut_figures(figures("2022-12-31")).await.unwrap().into_inner();
+    assert_eq!((also_placed.working_at_ibn, also_placed.working_regulier_met_vangnet, also_placed.working), (116, 78, 194));
+    assert_eq!(also_placed.fte_elsewhere.as_ref().unwrap().value, "73", "2,232 + 31 hours");
+
     let oss = |dates: Vec<_>| pb::BatchGetBeschutFiguresRequest { scope: municipality("GM0828"), dates };
     let oss_batch = beschut.batch_get_beschut_figures(oss(vec![date("2022-12-31").unwrap()])).await.unwrap().into_inner();
     let oss_alone = beschut.get_beschut_figures(pb::GetBeschutFiguresRequest { scope: municipality("GM0828"), on: date("2022-12-31") }).await.unwrap().into_inner();

@@ -613,6 +613,47 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
     let not_a_day = partnership_proto::google::r#type::Date { year: 2024, month: 2, day: 30 };
     assert_eq!(refused(pb::ListBeschutEmployeesRequest { dates: vec![date("2024-01-31").unwrap(), not_a_day], ..Default::default() }).await, ["dates[1]"]);
 
+    // What the beschut service counts its persons with: per group and date,
+    // the persons employed beschut per step, and the scope's fte.
+    let groups = |on: &str, groups: Vec<Vec<String>>| pb::BeschutGroupsOn {
+        on: date(on),
+        groups: groups.into_iter().map(|candidate_ids| pb::CandidateGroup { candidate_ids }).collect(),
+    };
+    let all_and_unknown = vec![ids[0].clone(), ids[1].clone(), ids[2].clone(), "unknown".into()];
+    let counted = employment
+        .count_beschut_employees(pb::CountBeschutEmployeesRequest {
+            scope: partnership(),
+            dates: vec![groups("2024-04-30", vec![all_and_unknown.clone(), vec![ids[2].clone()]]), groups("2024-07-15", vec![all_and_unknown, vec![]])],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .dates;
+    let persons = |c: &pb::BeschutGroupCount| c.by_step.iter().map(|s| (s.step, s.persons)).filter(|&(_, n)| n > 0).collect::<Vec<_>>();
+    let (binnen, zelfstandig) = (pb::WerkladderStep::WerkenBinnenIbn as i32, pb::WerkladderStep::ZelfstandigWerkenOpLocatie as i32);
+    assert_eq!(counted.iter().map(|d| d.on).collect::<Vec<_>>(), [date("2024-04-30"), date("2024-07-15")]);
+    assert_eq!(counted[0].groups.iter().map(persons).collect::<Vec<_>>(), [vec![(binnen, 3)], vec![(binnen, 1)]]);
+    assert_eq!(counted[1].groups.iter().map(persons).collect::<Vec<_>>(), [vec![(zelfstandig, 1)], vec![]], "F-1 and F-2 ended");
+    assert_eq!(counted[0].groups[0].by_step.len(), 5, "every step, zeros included");
+    assert_eq!(counted[1].fte.as_ref().unwrap().value, "0.645161", "as GetBeschutFigures: 20/31");
+    let fte_of = |scope, on: &str| {
+        let mut employment = employment.clone();
+        let ask = pb::CountBeschutEmployeesRequest { scope, dates: vec![groups(on, vec![vec![ids[0].clone()]])] };
+        async move { employment.count_beschut_employees(ask).await.unwrap().into_inner().dates[0].fte.clone().unwrap().value }
+    };
+    assert_eq!(fte_of(municipality("GM0828"), "2024-05-31").await, "2.290323", "the scope's fte, not the group's");
+    assert_eq!(fte_of(municipality("GM1721"), "2024-05-31").await, "0", "nobody paid by Uden");
+    let refused = |request: pb::CountBeschutEmployeesRequest| {
+        let mut employment = employment.clone();
+        async move { bad_fields(&employment.count_beschut_employees(request).await.unwrap_err()) }
+    };
+    assert_eq!(refused(pb::CountBeschutEmployeesRequest::default()).await, ["scope", "dates"]);
+    let no_day = pb::BeschutGroupsOn { on: None, groups: vec![] };
+    let empty_id = groups("2024-04-30", vec![vec![ids[0].clone()], vec![ids[1].clone(), " ".into()]]);
+    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: vec![empty_id, no_day] }).await, ["dates[0].groups[1].candidate_ids[1]", "dates[1].on"]);
+    let thirteen = vec![groups("2024-04-30", vec![]); 13];
+    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: thirteen }).await, ["dates"]);
+
     // What finance reads for LKS: PW contracts of a municipality in a quarter, with measurements.
     let listed = employment
         .list_contracts(pb::ListContractsRequest {

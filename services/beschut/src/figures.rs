@@ -1,22 +1,20 @@
-//! The figures: this service's indications and placements, with who is
-//! employed beschut at IBN and their fte from the employment service.
+//! The figures: this service's indications and placements, with how many
+//! of those persons are employed beschut at IBN, and the fte, from the
+//! employment service.
+
+use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
-use partnership_platform::decimals::{self, fte};
+use partnership_platform::decimals;
 use partnership_platform::{ServiceError, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
 use rust_decimal::Decimal;
 
 use crate::Beschut;
-use crate::domain::figures::{Figures, IbnEmployee, Inputs, figures};
+use crate::domain::figures::{Figures, Inputs, figures, placed_and_indicated};
 use crate::domain::taakstelling::For;
 use crate::store::{self, Filter};
-
-/// The most candidates named in one request for beschut employees: what
-/// employment looks up in one query; more are cheaper as one scan of
-/// everybody.
-const CANDIDATES_PER_ASK: usize = partnership_platform::store::JSON_LIST;
 
 impl Beschut {
     /// The municipality codes of a scope, from intake (for the whole
@@ -26,35 +24,49 @@ impl Beschut {
     }
 
     /// The figures on each of `dates` (in their order). Employment is
-    /// asked once for the persons at work on all of them, so each person
-    /// is handed out, and logged there, once.
+    /// asked once, for all dates: of the persons indicated (and of those
+    /// also placed) on each date, how many it employs beschut per
+    /// werkladder step, and the scope's fte. It answers in counts, so no
+    /// person's employment leaves it.
     pub async fn figures(&self, scope: cpb::Scope, dates: &[NaiveDate]) -> Result<Vec<Figures>, ServiceError> {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
-        // For the partnership the list holds every beschut employee with
-        // their hours, which is what employment's fte counts; for a smaller
-        // scope employment counts the contracts its municipalities pay,
-        // asked while the indications are read.
-        let at_ibn = async { if partnership { Ok(None) } else { fte_at_ibn_on(&self.employment, &scope, dates).await.map(Some) } };
-        let (listed, at_ibn) = tokio::join!(self.indicated_and_listed(&codes, partnership, dates), at_ibn);
-        let (on_dates, employees) = listed?;
-        let listed = listed_per_date(employees, dates)?;
-        let at_ibn = match at_ibn? {
-            Some(at_ibn) => at_ibn,
-            None => listed.iter().map(|l| fte(l.hours)).collect(),
+        let on_dates = self.indicated_and_placed(&codes, dates).await?;
+        let ask = epb::CountBeschutEmployeesRequest {
+            scope: Some(scope),
+            dates: dates
+                .iter()
+                .zip(&on_dates)
+                .map(|(&on, (indicated, placed))| epb::BeschutGroupsOn {
+                    on: Some(partnership_platform::dates::to_proto(on)),
+                    groups: vec![
+                        epb::CandidateGroup { candidate_ids: indicated.iter().cloned().collect() },
+                        epb::CandidateGroup { candidate_ids: placed_and_indicated(indicated, placed) },
+                    ],
+                })
+                .collect(),
         };
+        let counted = self.employment.clone().count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
+        let counted = counted.map_err(|s| unavailable(&s))?.into_inner().dates;
+        if counted.len() != dates.len() {
+            return Err(sent(format!("counts for {} dates, asked for {}", counted.len(), dates.len())));
+        }
         let mut figures_on = Vec::with_capacity(dates.len());
-        for (((&on, (indicated, placed)), fte_at_ibn), listed) in dates.iter().zip(on_dates).zip(at_ibn).zip(listed) {
+        for ((&on, (indicated, placed)), counts) in dates.iter().zip(on_dates).zip(counted) {
+            let [indicated_at_ibn, placed_at_ibn] = <[_; 2]>::try_from(counts.groups)
+                .map_err(|groups| sent(format!("{} groups counted, asked for 2", groups.len())))?
+                .map(|g| g.by_step.iter().map(|c| (step_name(c.step), c.persons.max(0) as u64)).collect());
             let taakstelling = if partnership {
                 self.taakstelling.fte(on.year(), For::Partnership)
             } else {
                 self.taakstelling.fte(on.year(), For::Municipalities(&codes))
             };
             let inputs = Inputs {
-                indicated: indicated.into_iter().collect(),
-                ibn: listed.ibn,
-                placed: placed.into_iter().collect(),
-                fte_at_ibn,
+                indicated,
+                placed,
+                indicated_at_ibn,
+                placed_at_ibn,
+                fte_at_ibn: decimals::optional("fte", counts.fte.as_ref()).map_err(|e| sent(e.to_string()))?.unwrap_or_default(),
                 taakstelling,
             };
             figures_on.push(figures(&inputs));
@@ -62,39 +74,16 @@ impl Beschut {
         Ok(figures_on)
     }
 
-    /// The indications and placements on each date, and the beschut
-    /// employees employment lists on them. Only the persons with an
-    /// indication in scope can count as working; for a municipality or an
-    /// area they are few, and asking for them alone keeps employment from
-    /// handing out (and logging) every beschut employee of the
-    /// partnership. For the partnership, or a scope with more than a
-    /// list's worth, everyone is asked for.
-    async fn indicated_and_listed(
-        &self,
-        codes: &[String],
-        partnership: bool,
-        dates: &[NaiveDate],
-    ) -> Result<(Vec<OnDate>, Vec<epb::BeschutEmployee>), ServiceError> {
+    /// Who is indicated on each date, and who is placed there with their
+    /// hours.
+    async fn indicated_and_placed(&self, codes: &[String], dates: &[NaiveDate]) -> Result<Vec<OnDate>, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
         let mut on_dates = Vec::with_capacity(dates.len());
-        {
-            let mut conn = self.db.pool().acquire().await?;
-            for &on in dates {
-                on_dates.push((store::indicated_on(&mut conn, codes, on).await?, store::placed_on(&mut conn, codes, on).await?));
-            }
+        for &on in dates {
+            let indicated = store::indicated_on(&mut conn, codes, on).await?.into_iter().collect();
+            on_dates.push((indicated, store::placed_on(&mut conn, codes, on).await?));
         }
-        let mut indicated_any: Vec<String> = on_dates.iter().flat_map(|(indicated, _)| indicated.iter().cloned()).collect();
-        indicated_any.sort_unstable();
-        indicated_any.dedup();
-        let everyone = partnership || indicated_any.len() > CANDIDATES_PER_ASK;
-        let candidate_ids = if everyone { Vec::new() } else { indicated_any };
-        let ask = epb::ListBeschutEmployeesRequest {
-            on: None,
-            municipality_codes: Vec::new(),
-            candidate_ids,
-            dates: dates.iter().map(|&d| partnership_platform::dates::to_proto(d)).collect(),
-        };
-        let employees = self.employment.clone().list_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
-        Ok((on_dates, employees.map_err(|s| unavailable(&s))?.into_inner().employees))
+        Ok(on_dates)
     }
 
     /// Schakeltrajecten started and ended in the period, running at its end.
@@ -112,52 +101,15 @@ impl Beschut {
 }
 
 /// Who is indicated on a date, and who is placed there with their hours.
-type OnDate = (Vec<String>, Vec<(String, Decimal)>);
+type OnDate = (HashSet<String>, Vec<(String, Decimal)>);
 
-/// The beschut employees employment listed on one date, and their hours
-/// per week.
-#[derive(Default)]
-struct Listed {
-    ibn: Vec<IbnEmployee>,
-    hours: Decimal,
+/// A werkladder step as employment sends it, by its name in domain.md.
+fn step_name(step: i32) -> String {
+    epb::WerkladderStep::try_from(step).map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned()).unwrap_or_default()
 }
 
-/// Employment's list sorted out by date, in one pass: one [`Listed`] per
-/// date of `dates`, in that order.
-fn listed_per_date(employees: Vec<epb::BeschutEmployee>, dates: &[NaiveDate]) -> Result<Vec<Listed>, ServiceError> {
-    let days: Vec<_> = dates.iter().map(|&d| Some(partnership_platform::dates::to_proto(d))).collect();
-    let mut listed: Vec<Listed> = dates.iter().map(|_| Listed::default()).collect();
-    for e in employees {
-        let Some(at) = days.iter().position(|day| *day == e.on) else { continue };
-        listed[at].hours += decimals::optional("hours_per_week", e.hours_per_week.as_ref())
-            .map_err(|e| ServiceError::Internal(format!("employment sent {e}")))?
-            .unwrap_or_default();
-        listed[at].ibn.push(IbnEmployee {
-            step: epb::WerkladderStep::try_from(e.step)
-                .map(|s| s.as_str_name().trim_start_matches("WERKLADDER_STEP_").to_owned())
-                .unwrap_or_default(),
-            candidate_id: e.candidate_id,
-        });
-    }
-    Ok(listed)
-}
-
-/// Employment's nieuw-beschut fte on each date (aggregates, no persons),
-/// asked concurrently.
-async fn fte_at_ibn_on(
-    employment: &peer::EmploymentClient,
-    scope: &cpb::Scope,
-    dates: &[NaiveDate],
-) -> Result<Vec<Decimal>, ServiceError> {
-    let asks = dates.iter().map(|&on| {
-        let mut employment = employment.clone();
-        let request = epb::GetBeschutFiguresRequest { scope: Some(scope.clone()), on: Some(partnership_platform::dates::to_proto(on)) };
-        async move {
-            let figures = employment.get_beschut_figures(peer::request(request, peer::DEFAULT_DEADLINE)).await.map_err(|s| unavailable(&s))?.into_inner();
-            Ok(decimals::optional("fte", figures.fte.as_ref()).ok().flatten().unwrap_or_default())
-        }
-    });
-    futures::future::try_join_all(asks).await
+fn sent(what: String) -> ServiceError {
+    ServiceError::Internal(format!("employment sent {what}"))
 }
 
 fn unavailable(status: &tonic::Status) -> ServiceError {

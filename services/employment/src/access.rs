@@ -34,6 +34,9 @@ pub const POLICY: Policy = Policy {
         figures("GetBeschutFigures"),
         figures("GetActivityFigures"),
         reads("ListBeschutEmployees", PEERS, BESCHUT),
+        // Counts, but over sets the caller names: a set of one tells
+        // about one person. For the suite's own services only.
+        restricted("CountBeschutEmployees", PEERS, Action::Read),
         // Grouped, without persons, but a group of one is one contract's
         // facts: for the suite's own services only.
         restricted("GetLksContractGroups", PEERS, Action::Read),

@@ -533,6 +533,30 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         Ok(Response::new(pb::ListBeschutEmployeesResponse { employees }))
     }
 
+    async fn count_beschut_employees(
+        &self,
+        request: Request<pb::CountBeschutEmployeesRequest>,
+    ) -> ApiResult<pb::CountBeschutEmployeesResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let scope = v.check(scope("scope", req.scope.as_ref()));
+        let asks = beschut_asks(&mut v, req.dates);
+        v.finish()?;
+        let Some(scope) = scope else { unreachable!("checked by finish") };
+        let counted = self.employment.beschut_in_groups(&scope, &asks).await?;
+        let steps = |counts: &[(WerkladderStep, u64)]| counts.iter().map(|&(s, n)| pb::StepCount { step: step_to(s), persons: n as i64 }).collect();
+        Ok(Response::new(pb::CountBeschutEmployeesResponse {
+            dates: counted
+                .iter()
+                .map(|c| pb::BeschutCountsOn {
+                    on: Some(dates::to_proto(c.on)),
+                    groups: c.groups.iter().map(|g| pb::BeschutGroupCount { by_step: steps(g) }).collect(),
+                    fte: Some(decimals::to_proto(c.in_scope.fte)),
+                })
+                .collect(),
+        }))
+    }
+
     async fn get_lks_contract_groups(
         &self,
         request: Request<pb::GetLksContractGroupsRequest>,
@@ -551,6 +575,28 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
             groups: groups.iter().map(lks_group_to_proto).collect(),
         }))
     }
+}
+
+/// The dates and groups of a [`pb::CountBeschutEmployeesRequest`]: 1 to
+/// [`dates::MAX_DATES`] dates, each with its date, ids not empty.
+fn beschut_asks(v: &mut Violations, asked: Vec<pb::BeschutGroupsOn>) -> Vec<(NaiveDate, Vec<Vec<String>>)> {
+    if asked.is_empty() {
+        v.add("dates", "at least one date is required");
+    } else if asked.len() > dates::MAX_DATES {
+        v.add("dates", format!("{} dates; at most {} in one request", asked.len(), dates::MAX_DATES));
+    }
+    let mut asks = Vec::with_capacity(asked.len());
+    for (i, ask) in asked.into_iter().enumerate() {
+        let on = v.check(dates::required(&format!("dates[{i}].on"), ask.on.as_ref()));
+        let groups: Vec<Vec<String>> = ask.groups.into_iter().map(|g| g.candidate_ids).collect();
+        for (j, group) in groups.iter().enumerate() {
+            if let Some(k) = group.iter().position(|id| id.trim().is_empty()) {
+                v.add(format!("dates[{i}].groups[{j}].candidate_ids[{k}]"), "a candidate id is required");
+            }
+        }
+        asks.extend(on.map(|on| (on, groups)));
+    }
+    asks
 }
 
 fn lks_group_to_proto(g: &crate::store::LksGroup) -> pb::LksContractGroup {

@@ -1,7 +1,7 @@
 //! The figures other services and reporting ask for: aggregates over this
 //! service's data for a scope (resolved by intake) and a date or period.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use partnership_platform::ServiceError;
@@ -13,6 +13,15 @@ use crate::domain::figures::{self, Beschut, BeschutEmployee, Headcount, Period, 
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
 use crate::store::{self, LksGroup};
+
+/// What [`Employment::beschut_in_groups`] counts on one date.
+pub struct BeschutInGroups {
+    pub on: NaiveDate,
+    /// Per group asked, in its order: persons per werkladder step.
+    pub groups: Vec<Vec<(WerkladderStep, u64)>>,
+    /// The scope's beschut figures.
+    pub in_scope: Beschut,
+}
 
 impl Employment {
     /// The municipality codes of a scope; `None` for the whole partnership
@@ -79,6 +88,39 @@ impl Employment {
         let (Some(&first), Some(&last)) = (dates.iter().min(), dates.iter().max()) else { return Ok(Vec::new()) };
         let (contracts, steps) = self.beschut_contracts(codes, candidates, Period { first, last }).await?;
         Ok(dates.iter().map(|&on| (on, figures::beschut_employees(&contracts, &steps, on))).collect())
+    }
+
+    /// For the beschut service: of each group of persons named for a date,
+    /// those employed beschut on it per werkladder step, and the scope's
+    /// beschut figures on it (for the fte). The named persons' contracts
+    /// are read in one pass over the span of the dates (everybody's, when
+    /// they are more than a list's worth), the scope's in another unless
+    /// the scope is the partnership, whose contracts are everybody's.
+    pub async fn beschut_in_groups(&self, scope: &cpb::Scope, asks: &[(NaiveDate, Vec<Vec<String>>)]) -> Result<Vec<BeschutInGroups>, ServiceError> {
+        let (Some(first), Some(last)) = (asks.iter().map(|a| a.0).min(), asks.iter().map(|a| a.0).max()) else { return Ok(Vec::new()) };
+        let span = Period { first, last };
+        let codes = self.codes(scope).await?;
+        let mut named: Vec<String> = asks.iter().flat_map(|(_, groups)| groups.iter().flatten().cloned()).collect();
+        named.sort_unstable();
+        named.dedup();
+        let everyone = codes.is_none() || named.len() > partnership_platform::store::JSON_LIST;
+        let (contracts, steps) = self.beschut_contracts(None, (!everyone).then_some(named.as_slice()), span).await?;
+        let of_scope = match &codes {
+            None => None,
+            Some(codes) => Some(self.beschut_contracts(Some(codes.clone()), None, span).await?),
+        };
+        Ok(asks
+            .iter()
+            .map(|(on, groups)| {
+                let employed = figures::beschut_employees(&contracts, &steps, *on);
+                let groups: Vec<HashSet<&str>> = groups.iter().map(|g| g.iter().map(String::as_str).collect()).collect();
+                let in_scope = match &of_scope {
+                    None => figures::beschut_of(&employed),
+                    Some((contracts, steps)) => figures::beschut(contracts, steps, *on),
+                };
+                BeschutInGroups { on: *on, groups: figures::beschut_in_groups(&employed, &groups), in_scope }
+            })
+            .collect())
     }
 
     /// Beschut PW contracts running on a day of `span`, and their werkladder

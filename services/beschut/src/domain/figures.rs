@@ -4,7 +4,7 @@
 //! nieuw-beschut fte against the taakstelling. Percentages come from exact
 //! counts and are rounded only for showing.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use partnership_platform::decimals::fte;
@@ -21,24 +21,33 @@ pub fn target_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 12, 31).expect("a date")
 }
 
-/// A person employed beschut at IBN on the date (from employment).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IbnEmployee {
-    pub candidate_id: String,
-    pub step: String,
-}
-
-/// What the figures are made from.
+/// What the figures are made from: this service's indications and
+/// placements, and employment's counts of who of them works at IBN.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
     /// Candidates with an active indication.
     pub indicated: HashSet<String>,
-    pub ibn: Vec<IbnEmployee>,
     /// Candidates with a running placement, and the placements' hours.
     pub placed: Vec<(String, Decimal)>,
+    /// Of the indicated persons, those employed beschut at IBN, per
+    /// werkladder step (from employment).
+    pub indicated_at_ibn: Vec<(String, u64)>,
+    /// Of the persons [`placed_and_indicated`], those employed beschut at
+    /// IBN, per werkladder step (from employment).
+    pub placed_at_ibn: Vec<(String, u64)>,
     /// Fte of the nieuw-beschut contracts at IBN (from employment).
     pub fte_at_ibn: Decimal,
     pub taakstelling: Option<Decimal>,
+}
+
+/// The persons with an active indication and a running placement, each
+/// once, in order: they work met vangnet unless they are in dienst bij
+/// IBN, which employment is asked about.
+pub fn placed_and_indicated(indicated: &HashSet<String>, placed: &[(String, Decimal)]) -> Vec<String> {
+    let mut both: Vec<String> = placed.iter().map(|(c, _)| c).filter(|c| indicated.contains(*c)).cloned().collect();
+    both.sort_unstable();
+    both.dedup();
+    both
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,27 +80,15 @@ pub fn rounded(percent: Decimal) -> i32 {
 
 pub fn figures(inputs: &Inputs) -> Figures {
     // Of the persons with an indication: one place of work each, IBN first.
-    let mut step_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for e in inputs.ibn.iter().filter(|e| inputs.indicated.contains(&e.candidate_id)) {
-        if IBN_STEPS.contains(&e.step.as_str()) {
-            step_of.insert(&e.candidate_id, &e.step);
-        }
-    }
-    let at_ibn = step_of.len() as u64;
-    let vangnet: HashSet<&str> = inputs
-        .placed
-        .iter()
-        .map(|(c, _)| c.as_str())
-        .filter(|c| inputs.indicated.contains(*c) && !step_of.contains_key(c))
-        .collect();
-    let mut by_step: Vec<(String, u64)> = IBN_STEPS
-        .iter()
-        .map(|&s| (s.to_owned(), step_of.values().filter(|&&v| v == s).count() as u64))
-        .collect();
-    by_step.push((VANGNET_STEP.to_owned(), vangnet.len() as u64));
+    let persons_on = |counts: &[(String, u64)], step: &str| counts.iter().filter(|(s, _)| s == step).map(|(_, n)| n).sum::<u64>();
+    let mut by_step: Vec<(String, u64)> = IBN_STEPS.iter().map(|&s| (s.to_owned(), persons_on(&inputs.indicated_at_ibn, s))).collect();
+    let at_ibn: u64 = by_step.iter().map(|(_, n)| n).sum();
+    let placed_at_ibn: u64 = IBN_STEPS.iter().map(|s| persons_on(&inputs.placed_at_ibn, s)).sum();
+    let vangnet = (placed_and_indicated(&inputs.indicated, &inputs.placed).len() as u64).saturating_sub(placed_at_ibn);
+    by_step.push((VANGNET_STEP.to_owned(), vangnet));
 
     let indications = inputs.indicated.len() as u64;
-    let working = at_ibn + vangnet.len() as u64;
+    let working = at_ibn + vangnet;
     let placement = percent(Decimal::from(working), Decimal::from(indications));
     let fte_elsewhere = fte(inputs.placed.iter().map(|(_, h)| *h).sum());
     let fte_total = inputs.fte_at_ibn + fte_elsewhere;
@@ -99,7 +96,7 @@ pub fn figures(inputs: &Inputs) -> Figures {
         active_indications: indications,
         working_by_step: by_step,
         working_at_ibn: at_ibn,
-        working_vangnet: vangnet.len() as u64,
+        working_vangnet: vangnet,
         working,
         plaatsingspercentage: placement,
         distance_to_target: placement - Decimal::from(TARGET_PERCENT),
@@ -119,17 +116,17 @@ mod tests {
     #[test]
     fn reproduces_the_2022_worked_example() {
         let indicated: HashSet<String> = (0..283).map(|i| format!("c{i}")).collect();
-        let mut ibn = Vec::new();
-        for (range, step) in [(0..44, IBN_STEPS[0]), (44..90, IBN_STEPS[1]), (90..116, IBN_STEPS[2])] {
-            ibn.extend(range.map(|i| IbnEmployee { candidate_id: format!("c{i}"), step: step.to_owned() }));
-        }
+        // 116 of them in dienst bij IBN (as employment counts them), 78
+        // placed at regular employers.
+        let indicated_at_ibn = vec![(IBN_STEPS[0].to_owned(), 44), (IBN_STEPS[1].to_owned(), 46), (IBN_STEPS[2].to_owned(), 26)];
         let placed: Vec<(String, Decimal)> = (116..194)
             .map(|i| (format!("c{i}"), Decimal::from(if i < 164 { 29 } else { 28 })))
             .collect();
         let inputs = Inputs {
             indicated,
-            ibn,
             placed,
+            indicated_at_ibn,
+            placed_at_ibn: Vec::new(),
             fte_at_ibn: Decimal::from(93),
             taakstelling: Some(Decimal::from(352)),
         };
@@ -147,19 +144,39 @@ mod tests {
 
     #[test]
     fn only_persons_with_an_active_indication_count_as_working() {
+        // a works at IBN with an indication (b works there without one:
+        // employment counts only the indicated); c is placed without one.
         let inputs = Inputs {
             indicated: ["a".to_owned()].into(),
-            ibn: vec![
-                IbnEmployee { candidate_id: "a".into(), step: IBN_STEPS[0].into() },
-                IbnEmployee { candidate_id: "b".into(), step: IBN_STEPS[0].into() },
-            ],
+            indicated_at_ibn: vec![(IBN_STEPS[0].into(), 1)],
             placed: vec![("c".into(), Decimal::from(20))],
             ..Inputs::default()
         };
+        assert!(placed_and_indicated(&inputs.indicated, &inputs.placed).is_empty());
         let f = figures(&inputs);
         assert_eq!((f.working, f.active_indications), (1, 1));
         assert_eq!(f.plaatsingspercentage, Decimal::ONE_HUNDRED);
         assert_eq!(f.fte_elsewhere, "0.645161".parse().unwrap(), "20 hours is 20/31 fte");
+    }
+
+    #[test]
+    fn a_person_placed_and_at_ibn_works_at_ibn_once() {
+        // a and b are placed (b twice); a is also in dienst bij IBN; c is
+        // at IBN on the vangnet step, which is not in dienst bij IBN.
+        let indicated: HashSet<String> = ["a", "b", "c"].map(str::to_owned).into();
+        let placed = vec![("a".into(), Decimal::from(10)), ("b".into(), Decimal::from(10)), ("b".into(), Decimal::from(5)), ("c".into(), Decimal::from(8))];
+        assert_eq!(placed_and_indicated(&indicated, &placed), ["a", "b", "c"]);
+        let inputs = Inputs {
+            indicated,
+            placed,
+            indicated_at_ibn: vec![(IBN_STEPS[1].into(), 1), (VANGNET_STEP.into(), 1)],
+            placed_at_ibn: vec![(IBN_STEPS[1].into(), 1), (VANGNET_STEP.into(), 1)],
+            ..Inputs::default()
+        };
+        let f = figures(&inputs);
+        assert_eq!((f.working_at_ibn, f.working_vangnet, f.working), (1, 2, 3));
+        assert_eq!(f.working_by_step[1], (IBN_STEPS[1].to_owned(), 1));
+        assert_eq!(f.working_by_step[3], (VANGNET_STEP.to_owned(), 2));
     }
 
     #[test]

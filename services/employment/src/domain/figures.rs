@@ -267,9 +267,22 @@ pub fn beschut_employees(
         .collect()
 }
 
+/// Of each group of persons, those among `employees` (employed beschut on
+/// one date), per werkladder step: every step, in order, zeros included.
+pub fn beschut_in_groups(employees: &[BeschutEmployee], groups: &[HashSet<&str>]) -> Vec<Vec<(WerkladderStep, u64)>> {
+    groups
+        .iter()
+        .map(|group| tally(WerkladderStep::ALL, employees.iter().filter(|e| group.contains(e.candidate_id.as_str())).map(|e| e.step)))
+        .collect()
+}
+
 /// Beschut persons at IBN on a date per werkladder step, and their fte.
 pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>, on: NaiveDate) -> Beschut {
-    let employees = beschut_employees(contracts, steps, on);
+    beschut_of(&beschut_employees(contracts, steps, on))
+}
+
+/// [`beschut`] of the persons employed beschut on the date.
+pub fn beschut_of(employees: &[BeschutEmployee]) -> Beschut {
     let hours: Decimal = employees.iter().map(|e| e.hours_per_week).sum();
     Beschut {
         by_step: tally(WerkladderStep::ALL, employees.iter().map(|e| e.step)),
