@@ -3,6 +3,7 @@
 //! employment service.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
 use partnership_platform::decimals;
@@ -32,22 +33,24 @@ impl Beschut {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
         let on_dates = self.indicated_and_placed(&codes, dates).await?;
-        let ask = epb::CountBeschutEmployeesRequest {
-            scope: Some(scope),
-            dates: dates
-                .iter()
-                .zip(&on_dates)
-                .map(|(&on, (indicated, placed))| epb::BeschutGroupsOn {
-                    on: Some(partnership_platform::dates::to_proto(on)),
-                    groups: vec![
-                        epb::CandidateGroup { candidate_ids: indicated.iter().cloned().collect() },
-                        epb::CandidateGroup { candidate_ids: placed_and_indicated(indicated, placed) },
-                    ],
-                })
-                .collect(),
-        };
-        let counted = self.employment.clone().count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
-        let counted = counted.map_err(|s| unavailable(&s))?.into_inner().dates;
+        let asks: Vec<epb::BeschutGroupsOn> = dates
+            .iter()
+            .zip(&on_dates)
+            .map(|(&on, (indicated, placed))| epb::BeschutGroupsOn {
+                on: Some(partnership_platform::dates::to_proto(on)),
+                groups: vec![
+                    epb::CandidateGroup { candidate_ids: indicated.iter().cloned().collect() },
+                    epb::CandidateGroup { candidate_ids: placed_and_indicated(indicated, placed) },
+                ],
+            })
+            .collect();
+        let named: Vec<usize> = asks.iter().map(|a| a.groups.iter().map(|g| g.candidate_ids.len()).sum()).collect();
+        let mut counted = Vec::with_capacity(dates.len());
+        for batch in batches(&named, NAMED_PER_ASK) {
+            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asks[batch].to_vec() };
+            let answer = self.employment.clone().count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
+            counted.extend(answer.map_err(|s| unavailable(&s))?.into_inner().dates);
+        }
         if counted.len() != dates.len() {
             return Err(sent(format!("counts for {} dates, asked for {}", counted.len(), dates.len())));
         }
@@ -100,6 +103,31 @@ impl Beschut {
     }
 }
 
+/// The most candidate ids named in one request to employment: about 20 MB,
+/// well within what it takes (64 MiB). At national volume one date names
+/// about 250,000; a report's three dates go in one request.
+const NAMED_PER_ASK: usize = 500_000;
+
+/// Consecutive dates, given how many ids each names, cut into requests of
+/// at most `most` ids (a date that names more goes alone).
+fn batches(named: &[usize], most: usize) -> Vec<Range<usize>> {
+    let mut batches: Vec<Range<usize>> = Vec::new();
+    let mut in_last = 0;
+    for (i, &n) in named.iter().enumerate() {
+        match batches.last_mut() {
+            Some(last) if in_last + n <= most => {
+                last.end = i + 1;
+                in_last += n;
+            }
+            _ => {
+                batches.push(i..i + 1);
+                in_last = n;
+            }
+        }
+    }
+    batches
+}
+
 /// Who is indicated on a date, and who is placed there with their hours.
 type OnDate = (HashSet<String>, Vec<(String, Decimal)>);
 
@@ -114,4 +142,17 @@ fn sent(what: String) -> ServiceError {
 
 fn unavailable(status: &tonic::Status) -> ServiceError {
     ServiceError::Unavailable(format!("asking employment: {:?}: {}", status.code(), status.message()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_asked_together_until_a_request_would_name_too_many() {
+        assert_eq!(batches(&[3, 4, 2], 10), [0..3]);
+        assert_eq!(batches(&[6, 4, 2, 9, 12, 1], 10), [0..2, 2..3, 3..4, 4..5, 5..6]);
+        assert_eq!(batches(&[0, 0], 0), [0..2], "dates that name nobody still get asked");
+        assert!(batches(&[], 10).is_empty());
+    }
 }
