@@ -25,7 +25,7 @@ impl Beschut {
     }
 
     /// The figures on each of `dates` (in their order). Employment is
-    /// asked once, for all dates: of the persons indicated (and of those
+    /// asked once for all dates (in [`batches`] at national volume): of the persons indicated (and of those
     /// also placed) on each date, how many it employs beschut per
     /// werkladder step, and the scope's fte. It answers in counts, so no
     /// person's employment leaves it.
@@ -46,8 +46,9 @@ impl Beschut {
             .collect();
         let named: Vec<usize> = asks.iter().map(|a| a.groups.iter().map(|g| g.candidate_ids.len()).sum()).collect();
         let mut counted = Vec::with_capacity(dates.len());
+        let mut asks = asks.into_iter();
         for batch in batches(&named, NAMED_PER_ASK) {
-            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asks[batch].to_vec() };
+            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asks.by_ref().take(batch.len()).collect() };
             let answer = self.employment.clone().count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
             counted.extend(answer.map_err(|s| unavailable(&s))?.into_inner().dates);
         }
