@@ -580,11 +580,7 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
 /// The dates and groups of a [`pb::CountBeschutEmployeesRequest`]: 1 to
 /// [`dates::MAX_DATES`] dates, each with its date, ids not empty.
 fn beschut_asks(v: &mut Violations, asked: Vec<pb::BeschutGroupsOn>) -> Vec<(NaiveDate, Vec<Vec<String>>)> {
-    if asked.is_empty() {
-        v.add("dates", "at least one date is required");
-    } else if asked.len() > dates::MAX_DATES {
-        v.add("dates", format!("{} dates; at most {} in one request", asked.len(), dates::MAX_DATES));
-    }
+    v.check(dates::how_many("dates", asked.len()));
     let mut asks = Vec::with_capacity(asked.len());
     for (i, ask) in asked.into_iter().enumerate() {
         let on = v.check(dates::required(&format!("dates[{i}].on"), ask.on.as_ref()));

@@ -44,10 +44,17 @@ pub fn several(field: &str, dates: &[Date], also: Option<NaiveDate>) -> Result<V
     for (i, date) in dates.iter().enumerate() {
         all.push(parse(&format!("{field}[{i}]"), date)?);
     }
-    match all.len() {
+    how_many(field, all.len())?;
+    Ok(all)
+}
+
+/// Refuses a request that asks for no date or for more than
+/// [`MAX_DATES`] (`n` of them, in `field`).
+pub fn how_many(field: &str, n: usize) -> Result<(), ServiceError> {
+    match n {
         0 => Err(ServiceError::invalid(field, "at least one date is required")),
         n if n > MAX_DATES => Err(ServiceError::invalid(field, format!("{n} dates; at most {MAX_DATES} in one request"))),
-        _ => Ok(all),
+        _ => Ok(()),
     }
 }
 
