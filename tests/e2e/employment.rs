@@ -756,6 +756,16 @@ async fn lks_contract_groups_count_contracts_with_the_same_facts_in_the_period()
     seen.sort();
     assert_eq!(seen, [("01-01", "", 3, 0), ("01-01", "55", 1, 1), ("02-10", "", 1, 0)]);
 
+    // The whole partnership (read as one pass over the table): the same
+    // groups for GM0828, and GM1721's contract in a group of its own.
+    let resolved = intake.resolve_scope(ipb::ResolveScopeRequest { scope: partnership_scope() }).await.unwrap().into_inner();
+    let every: Vec<&str> = resolved.municipality_codes.iter().map(String::as_str).collect();
+    assert!(every.contains(&"GM1721") && every.len() > 2, "{every:?}");
+    let all = employment.get_lks_contract_groups(ask(&every, period("2024-01-01", "2024-03-31"))).await.unwrap().into_inner().groups;
+    let (here, there): (Vec<_>, Vec<_>) = all.into_iter().partition(|g| g.paying_municipality_code == "GM0828");
+    assert_eq!(here, groups, "the same groups, in the same order");
+    assert_eq!(there.iter().map(|g| (g.paying_municipality_code.as_str(), g.contracts)).collect::<Vec<_>>(), [("GM1721", 1)]);
+
     let empty = employment.get_lks_contract_groups(ask(&[], period("2024-01-01", "2024-03-31"))).await.unwrap_err();
     assert_eq!(empty.code(), tonic::Code::InvalidArgument);
     assert_eq!(bad_fields(&empty), ["municipality_codes"]);

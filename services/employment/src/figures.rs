@@ -147,8 +147,10 @@ impl Employment {
     /// leaves the service). The few contracts with measurements are grouped
     /// here, with their measurements as part of the facts.
     pub async fn lks_groups(&self, codes: &[String], period: Period) -> Result<Vec<LksGroup>, ServiceError> {
+        // Most of the store: the partnership's every municipality.
+        let whole_table = self.known_municipalities().await?.iter().all(|code| codes.contains(code));
         let mut conn = self.db.pool().acquire().await?;
-        let (mut groups, measured) = store::lks_groups(&mut conn, codes, period).await?;
+        let (mut groups, measured) = store::lks_groups(&mut conn, codes, period, whole_table).await?;
         let ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
         let mut measurements = crate::contracts::measurements_of(&mut conn, &ids).await?;
         let mut counted: BTreeMap<LksGroup, u64> = BTreeMap::new();

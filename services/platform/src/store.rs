@@ -578,14 +578,22 @@ impl Sql {
         conn: &mut AnyConnection,
         columns: &[&str],
     ) -> Result<Vec<T>, sqlx::Error> {
+        let text = self.fetch_packed_text(conn, columns).await?;
+        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+
+    /// The answer of [`Sql::fetch_packed`] as its JSON text: a list of
+    /// rows, each a list in the order of `columns`. Read it with
+    /// [`for_each_packed`] to fold a long answer without building a value
+    /// per row.
+    pub async fn fetch_packed_text(&self, conn: &mut AnyConnection, columns: &[&str]) -> Result<String, sqlx::Error> {
         let row = columns.join(", ");
         let pack = match Backend::of(conn) {
             Backend::Sqlite => format!("SELECT json_group_array(json_array({row})) FROM ("),
             Backend::Postgres => format!("SELECT CAST(COALESCE(json_agg(json_build_array({row})), '[]') AS TEXT) FROM ("),
         };
         let packed = Self { text: format!("{pack}{}) AS packed", self.text), args: self.args.clone() };
-        let text: String = sqlx::Row::try_get(&packed.query().fetch_one(&mut *conn).await?, 0)?;
-        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        sqlx::Row::try_get(&packed.query().fetch_one(&mut *conn).await?, 0)
     }
 
     /// The query, ready to run.
@@ -629,6 +637,29 @@ impl From<chrono::NaiveDate> for SqlArg {
     fn from(value: chrono::NaiveDate) -> Self {
         Self::Text(value.to_string())
     }
+}
+
+/// Hands each row of a packed answer ([`Sql::fetch_packed_text`]) to
+/// `each`, in the answer's order, as it is read: a row may borrow its text
+/// (`&str` for values that hold no JSON escapes, such as codes and dates)
+/// and no list of rows is built.
+pub fn for_each_packed<'de, T: serde::Deserialize<'de>>(text: &'de str, each: impl FnMut(T)) -> Result<(), sqlx::Error> {
+    struct Rows<F, T>(F, std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>, F: FnMut(T)> serde::de::Visitor<'de> for Rows<F, T> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of rows")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut rows: A) -> Result<(), A::Error> {
+            while let Some(row) = rows.next_element::<T>()? {
+                (self.0)(row);
+            }
+            Ok(())
+        }
+    }
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let read = serde::Deserializer::deserialize_seq(&mut reader, Rows(each, std::marker::PhantomData)).and_then(|()| reader.end());
+    read.map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 #[cfg(test)]
@@ -716,6 +747,14 @@ mod tests {
             assert_eq!(got.len(), 1_500, "{}", store.label);
             assert_eq!(got[0], ("k01000".to_owned(), 1_000, Some("\"quoted\" \\ 1000\n".to_owned())), "{}", store.label);
             assert_eq!(got[1], ("k01001".to_owned(), 1_001, None), "{}", store.label);
+            let text = sql.fetch_packed_text(&mut conn, &["id", "n"]).await.unwrap();
+            let (mut seen, mut sum) = (0, 0);
+            for_each_packed(&text, |(id, n): (&str, i64)| {
+                assert_eq!(id, format!("k{n:05}"), "{}", store.label);
+                (seen, sum) = (seen + 1, sum + n);
+            })
+            .unwrap();
+            assert_eq!((seen, sum), (1_500, (1_000..2_500).sum::<i64>()), "every row folded on {}", store.label);
             let none = Sql::new("SELECT id FROM k WHERE n < 0").fetch_packed::<(String,)>(&mut conn, &["id"]).await.unwrap();
             assert!(none.is_empty(), "an empty answer is an empty list on {}", store.label);
         }
