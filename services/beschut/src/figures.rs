@@ -32,7 +32,7 @@ impl Beschut {
     pub async fn figures(&self, scope: cpb::Scope, dates: &[NaiveDate]) -> Result<Vec<Figures>, ServiceError> {
         let partnership = scope.level == cpb::ScopeLevel::Partnership as i32;
         let codes = self.scope_codes(scope.clone()).await?;
-        let on_dates = self.indicated_and_placed(&codes, dates).await?;
+        let on_dates = self.indicated_and_placed(&codes, dates, partnership).await?;
         let asks: Vec<epb::BeschutGroupsOn> = dates
             .iter()
             .zip(&on_dates)
@@ -79,15 +79,20 @@ impl Beschut {
     }
 
     /// Who is indicated on each date, and who is placed there with their
-    /// hours.
-    async fn indicated_and_placed(&self, codes: &[String], dates: &[NaiveDate]) -> Result<Vec<OnDate>, ServiceError> {
+    /// hours: the indications and placements of the dates' span read once.
+    async fn indicated_and_placed(&self, codes: &[String], dates: &[NaiveDate], whole_table: bool) -> Result<Vec<OnDate>, ServiceError> {
+        let (Some(&first), Some(&last)) = (dates.iter().min(), dates.iter().max()) else { return Ok(Vec::new()) };
         let mut conn = self.db.pool().acquire().await?;
-        let mut on_dates = Vec::with_capacity(dates.len());
-        for &on in dates {
-            let indicated = store::indicated_on(&mut conn, codes, on).await?.into_iter().collect();
-            on_dates.push((indicated, store::placed_on(&mut conn, codes, on).await?));
-        }
-        Ok(on_dates)
+        let indications = store::indications_applying(&mut conn, codes, (first, last), whole_table).await?;
+        let placements = store::placements_running(&mut conn, codes, (first, last), whole_table).await?;
+        Ok(dates
+            .iter()
+            .map(|&on| {
+                let indicated = indications.iter().filter(|(_, i)| i.active_on(on)).map(|(c, _)| c.clone()).collect();
+                let placed = placements.iter().filter(|p| p.runs_on(on)).map(|p| (p.candidate_id.clone(), p.hours_per_week)).collect();
+                (indicated, placed)
+            })
+            .collect())
     }
 
     /// Schakeltrajecten started and ended in the period, running at its end.

@@ -1,7 +1,7 @@
 //! Beschut's tables, and the only place with SQL for them.
 
 use chrono::NaiveDate;
-use partnership_platform::store::Sql;
+use partnership_platform::store::{Backend, Sql};
 use partnership_platform::store::rows::{corrupt, date, opt_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
@@ -46,7 +46,7 @@ pub struct PlacementRow {
 
 impl PlacementRow {
     pub fn runs_on(&self, day: NaiveDate) -> bool {
-        self.start_date <= day && self.end_date.is_none_or(|e| day <= e)
+        runs_on(self.start_date, self.end_date, day)
     }
 }
 
@@ -171,17 +171,49 @@ pub async fn indications(conn: &mut AnyConnection, f: &Filter, limit: Option<i64
 /// The candidates with an indication active on the day (granted, not past
 /// its validity, not ended before the day), for the figures: the filter
 /// runs in SQL, so a national report does not load every indication.
-pub async fn indicated_on(conn: &mut AnyConnection, codes: &[String], on: NaiveDate) -> Result<Vec<String>> {
-    let mut sql = Sql::new("SELECT candidate_id FROM indications WHERE municipality_code IN ");
+/// The indications of `codes` that apply on at least one day of
+/// `first..=last`, by candidate, with their dates (which day each applies
+/// on is [`Indication::active_on`]'s to say). Read packed in one pass for
+/// every date of a report; with `whole_table`, in the table's order rather
+/// than by the index on the municipality (the partnership: nearly every
+/// row; 15 against 59 ms for 26,000 at scale 100, in the sqlite3 shell).
+pub async fn indications_applying(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    (first, last): (NaiveDate, NaiveDate),
+    whole_table: bool,
+) -> Result<Vec<(String, Indication)>> {
+    let mut sql = Sql::new(&format!("SELECT candidate_id, granted_date, valid_until, end_kind, end_date FROM {} WHERE municipality_code IN ", table("indications", conn, whole_table)));
     sql.bind_list(codes)
         .push(" AND granted_date <= ")
-        .bind(on)
+        .bind(last)
         .push(" AND (valid_until IS NULL OR valid_until >= ")
-        .bind(on)
+        .bind(first)
         .push(") AND (end_kind IS NULL OR end_date IS NULL OR end_date > ")
-        .bind(on)
+        .bind(first)
         .push(")");
-    sql.query().fetch_all(conn).await?.iter().map(|row| Ok(row.try_get("candidate_id")?)).collect()
+    let columns = ["candidate_id", "granted_date", "valid_until", "end_kind", "end_date"];
+    let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>)> = sql.fetch_packed(conn, &columns).await?;
+    rows.into_iter()
+        .map(|(candidate, granted, valid_until, end_kind, end_date)| {
+            let ended = match (end_kind, parsed_date("end_date", end_date.as_deref())?) {
+                (Some(kind), Some(date)) => Some((IndicationEnd::from_code(&kind).ok_or_else(|| corrupt("end_kind", &kind))?, date)),
+                _ => None,
+            };
+            let granted_date = parsed_date("granted_date", Some(&granted))?.ok_or_else(|| corrupt("granted_date", "NULL"))?;
+            Ok((candidate, Indication { granted_date, valid_until: parsed_date("valid_until", valid_until.as_deref())?, ended }))
+        })
+        .collect()
+}
+
+/// A date read from a packed answer.
+fn parsed_date(column: &str, text: Option<&str>) -> Result<Option<NaiveDate>> {
+    text.map(|t| t.parse().map_err(|_| corrupt(column, t))).transpose()
+}
+
+/// `table`, read in its order (`NOT INDEXED`, SQLite only) if `whole_table`.
+fn table(table: &str, conn: &AnyConnection, whole_table: bool) -> String {
+    if whole_table && Backend::of(conn) == Backend::Sqlite { format!("{table} NOT INDEXED") } else { table.to_owned() }
 }
 
 // -------------------------------------------------------------- placements
@@ -246,21 +278,52 @@ pub async fn placements(conn: &mut AnyConnection, f: &Filter, limit: Option<i64>
 
 /// (candidate, hours per week) of the placements running on the day, for
 /// the figures.
-pub async fn placed_on(conn: &mut AnyConnection, codes: &[String], on: NaiveDate) -> Result<Vec<(String, Decimal)>> {
-    let mut sql = Sql::new("SELECT candidate_id, hours_per_week FROM placements WHERE municipality_code IN ");
+/// A placement as the figures need it: who, when, how many hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub candidate_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub hours_per_week: Decimal,
+}
+
+impl Placed {
+    pub fn runs_on(&self, day: NaiveDate) -> bool {
+        runs_on(self.start_date, self.end_date, day)
+    }
+}
+
+/// Does a placement from `start` to `end` (open-ended if unset) run on `day`?
+fn runs_on(start: NaiveDate, end: Option<NaiveDate>, day: NaiveDate) -> bool {
+    start <= day && end.is_none_or(|e| day <= e)
+}
+
+/// The placements of `codes` running on at least one day of
+/// `first..=last` (packed, one pass; `whole_table` as for
+/// [`indications_applying`]).
+pub async fn placements_running(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    (first, last): (NaiveDate, NaiveDate),
+    whole_table: bool,
+) -> Result<Vec<Placed>> {
+    let mut sql = Sql::new(&format!("SELECT candidate_id, start_date, end_date, hours_per_week FROM {} WHERE municipality_code IN ", table("placements", conn, whole_table)));
     sql.bind_list(codes)
         .push(" AND start_date <= ")
-        .bind(on)
+        .bind(last)
         .push(" AND (end_date IS NULL OR end_date >= ")
-        .bind(on)
-        .push(") ORDER BY id");
-    sql.query()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            let hours: String = row.try_get("hours_per_week")?;
-            Ok((row.try_get("candidate_id")?, hours.parse().map_err(|_| corrupt("hours_per_week", &hours))?))
+        .bind(first)
+        .push(")");
+    let rows: Vec<(String, String, Option<String>, String)> =
+        sql.fetch_packed(conn, &["candidate_id", "start_date", "end_date", "hours_per_week"]).await?;
+    rows.into_iter()
+        .map(|(candidate_id, start, end, hours)| {
+            Ok(Placed {
+                candidate_id,
+                start_date: parsed_date("start_date", Some(&start))?.ok_or_else(|| corrupt("start_date", "NULL"))?,
+                end_date: parsed_date("end_date", end.as_deref())?,
+                hours_per_week: hours.parse().map_err(|_| corrupt("hours_per_week", &hours))?,
+            })
         })
         .collect()
 }

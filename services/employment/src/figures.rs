@@ -105,8 +105,13 @@ impl Employment {
         named.dedup();
         let everyone = codes.is_none() || named.len() > partnership_platform::store::JSON_LIST;
         let (contracts, steps) = self.beschut_contracts(None, (!everyone).then_some(named.as_slice()), span).await?;
+        // The scope's own contracts: among everybody's if those were read.
         let of_scope = match &codes {
             None => None,
+            Some(codes) if everyone => {
+                let in_scope = |c: &&Contract| c.municipality_code.as_ref().is_some_and(|code| codes.contains(code));
+                Some((contracts.iter().filter(in_scope).cloned().collect(), steps.clone()))
+            }
             Some(codes) => Some(self.beschut_contracts(Some(codes.clone()), None, span).await?),
         };
         Ok(asks

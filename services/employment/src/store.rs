@@ -29,11 +29,6 @@ pub const MIGRATIONS: &[Migration] = &[
 
 type Result<T> = std::result::Result<T, ServiceError>;
 
-fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
-    let text: String = row.try_get(column)?;
-    text.parse().map_err(|_| corrupt(column, &text))
-}
-
 fn code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|t| parse(&t).ok_or_else(|| corrupt(column, &t))).transpose()
@@ -60,29 +55,48 @@ fn loonwaarde_of(text: Option<&str>) -> Result<Loonwaarde> {
 const CONTRACT_COLUMNS: &str = "c.hr_contract_id, c.candidate_id, c.kind, c.start_date, c.end_date, c.hours_per_week, \
      c.municipality_code, c.soort_plaatsing, c.doelgroep, c.uitstroomprofiel, c.loonwaarde, c.werkladder_step";
 
+/// The names of CONTRACT_COLUMNS, in its order.
+const CONTRACT_FIELDS: [&str; 12] = [
+    "hr_contract_id", "candidate_id", "kind", "start_date", "end_date", "hours_per_week", "municipality_code",
+    "soort_plaatsing", "doelgroep", "uitstroomprofiel", "loonwaarde", "werkladder_step",
+];
+
+/// A contract's CONTRACT_COLUMNS as text (`None`: null), as a packed answer holds them.
+type ContractCells = [Option<String>; 12];
+
 fn contract(row: &AnyRow) -> Result<Contract> {
-    let kind = required_code(row, "kind", ContractKind::from_code)?;
-    let soort = code(row, "soort_plaatsing", SoortPlaatsing::from_code)?;
+    let mut cells = ContractCells::default();
+    for (cell, name) in cells.iter_mut().zip(CONTRACT_FIELDS) {
+        *cell = row.try_get(name)?;
+    }
+    contract_of(cells)
+}
+
+/// The contract in its CONTRACT_COLUMNS cells.
+fn contract_of(cells: ContractCells) -> Result<Contract> {
+    let [id, candidate, kind, start, end, hours, municipality, soort, doelgroep, profiel, loonwaarde, step] = cells;
+    fn required<T>(column: &str, text: Option<String>, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
+        let text = text.ok_or_else(|| corrupt(column, "NULL"))?;
+        parse(&text).ok_or_else(|| corrupt(column, &text))
+    }
     let pw = match soort {
         None => None,
-        Some(soort_plaatsing) => {
-            Some(PwClassification {
-                soort_plaatsing,
-                doelgroep: required_code(row, "doelgroep", Doelgroep::from_code)?,
-                uitstroomprofiel: required_code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
-                loonwaarde: loonwaarde(row)?,
-                werkladder_step: required_code(row, "werkladder_step", WerkladderStep::from_code)?,
-            })
-        }
+        Some(soort) => Some(PwClassification {
+            soort_plaatsing: required("soort_plaatsing", Some(soort), SoortPlaatsing::from_code)?,
+            doelgroep: required("doelgroep", doelgroep, Doelgroep::from_code)?,
+            uitstroomprofiel: required("uitstroomprofiel", profiel, Uitstroomprofiel::from_code)?,
+            loonwaarde: loonwaarde_of(loonwaarde.as_deref())?,
+            werkladder_step: required("werkladder_step", step, WerkladderStep::from_code)?,
+        }),
     };
     Ok(Contract {
-        hr_contract_id: row.try_get("hr_contract_id")?,
-        candidate_id: row.try_get("candidate_id")?,
-        kind,
-        start_date: date(row, "start_date")?,
-        end_date: opt_date(row, "end_date")?,
-        hours_per_week: decimal(row, "hours_per_week")?,
-        municipality_code: row.try_get("municipality_code")?,
+        hr_contract_id: required("hr_contract_id", id, |t| Some(t.to_owned()))?,
+        candidate_id: required("candidate_id", candidate, |t| Some(t.to_owned()))?,
+        kind: required("kind", kind, ContractKind::from_code)?,
+        start_date: required("start_date", start, |t| t.parse().ok())?,
+        end_date: end.map(|t| t.parse().map_err(|_| corrupt("end_date", &t))).transpose()?,
+        hours_per_week: required("hours_per_week", hours, |t| t.parse().ok())?,
+        municipality_code: municipality,
         pw,
     })
 }
@@ -552,8 +566,8 @@ pub async fn running_beschut_contracts(
     for chunk in candidate_chunks(candidates) {
         let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE 1 = 1"));
         running_beschut(&mut sql, Backend::of(conn), codes, chunk, span);
-        for row in sql.query().fetch_all(&mut *conn).await? {
-            contracts.push(contract(&row)?);
+        for cells in sql.fetch_packed::<ContractCells>(conn, &CONTRACT_FIELDS).await? {
+            contracts.push(contract_of(cells)?);
         }
     }
     Ok(contracts)
