@@ -435,11 +435,13 @@ pub async fn pw_spells_changing(
         .push(" AND d.end_date <= ")
         .bind(period.last)
         .push(")))");
-    sql.query()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("candidate_id")?, date(row, "start_date")?, opt_date(row, "end_date")?)))
+    // Packed: tens of thousands of rows for the partnership at scale 100.
+    let rows: Vec<(String, String, Option<String>)> = sql.fetch_packed(conn, &["candidate_id", "start_date", "end_date"]).await?;
+    rows.into_iter()
+        .map(|(candidate, start, end)| {
+            let start = start.parse().map_err(|_| corrupt("start_date", &start))?;
+            Ok((candidate, start, end.map(|e| e.parse().map_err(|_| corrupt("end_date", &e))).transpose()?))
+        })
         .collect()
 }
 
