@@ -20,9 +20,10 @@ mod connect;
 #[path = "support/raw_sql.rs"]
 mod raw_sql;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use partnership_e2e::*;
+use partnership_platform::auth::Principal;
 use partnership_proto::reporting as pb;
 use partnership_suite::Service;
 use partnership_suite::demo::{self, Plan};
@@ -83,7 +84,10 @@ async fn main() {
         })
         .await;
         let url = |s: Service| format!("http://{}", suite.suite.addr(s).unwrap());
-        connect::use_token(&suite.admin_token());
+        // The national load takes an hour or more: a token of one hour
+        // expired during it once (and the load resumes where it stopped:
+        // every step of it is idempotent).
+        connect::use_token(&suite.token_valid_for(&Principal::Administrator, Duration::from_secs(24 * 3600)));
         let mut clients =
             connect::demo_clients(&url(Service::Intake), &url(Service::Employment), &url(Service::Beschut), &url(Service::Finance)).unwrap();
         let plan = Plan::generate(scale, 2021);

@@ -77,8 +77,14 @@ impl TestSuite {
 
     /// A token for `principal`, signed with the suite's dev key.
     pub fn token(&self, principal: &Principal) -> String {
+        self.token_valid_for(principal, std::time::Duration::from_secs(3600))
+    }
+
+    /// A token for `principal` that holds for `valid_for` (a load longer
+    /// than the hour of [`Self::token`]).
+    pub fn token_valid_for(&self, principal: &Principal, valid_for: std::time::Duration) -> String {
         let issuer = self.suite.credentials().dev_issuer().expect("the test suite runs on dev credentials");
-        issuer.issue(principal, std::time::Duration::from_secs(3600))
+        issuer.issue(principal, valid_for)
     }
 
     /// A channel to a service acting as `principal`.
