@@ -168,9 +168,6 @@ pub async fn indications(conn: &mut AnyConnection, f: &Filter, limit: Option<i64
     sql.query().fetch_all(conn).await?.iter().map(indication).collect()
 }
 
-/// The candidates with an indication active on the day (granted, not past
-/// its validity, not ended before the day), for the figures: the filter
-/// runs in SQL, so a national report does not load every indication.
 /// The indications of `codes` that apply on at least one day of
 /// `first..=last`, by candidate, with their dates (which day each applies
 /// on is [`Indication::active_on`]'s to say). Read packed in one pass for
@@ -276,8 +273,6 @@ pub async fn placements(conn: &mut AnyConnection, f: &Filter, limit: Option<i64>
     sql.query().fetch_all(conn).await?.iter().map(placement).collect()
 }
 
-/// (candidate, hours per week) of the placements running on the day, for
-/// the figures.
 /// A placement as the figures need it: who, when, how many hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
