@@ -89,7 +89,7 @@ impl Beschut {
             .iter()
             .map(|&on| {
                 let indicated = indications.iter().filter(|(_, i)| i.active_on(on)).map(|(c, _)| c.clone()).collect();
-                let placed = placements.iter().filter(|p| p.runs_on(on)).map(|p| (p.candidate_id.clone(), p.hours_per_week)).collect();
+                let placed = placements.iter().filter(|p| p.runs_on(on)).map(|p| (p.subject.candidate_id.clone(), p.hours_per_week)).collect();
                 (indicated, placed)
             })
             .collect())

@@ -1,8 +1,8 @@
 //! Beschut's tables, and the only place with SQL for them.
 
 use chrono::NaiveDate;
-use partnership_platform::store::{Backend, Sql};
-use partnership_platform::store::rows::{corrupt, date, opt_date};
+use partnership_platform::store::{Sql, table_for};
+use partnership_platform::store::rows::{corrupt, date, opt_date, parsed_date};
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
@@ -46,7 +46,7 @@ pub struct PlacementRow {
 
 impl PlacementRow {
     pub fn runs_on(&self, day: NaiveDate) -> bool {
-        runs_on(self.start_date, self.end_date, day)
+        self.start_date <= day && self.end_date.is_none_or(|e| day <= e)
     }
 }
 
@@ -180,7 +180,7 @@ pub async fn indications_applying(
     (first, last): (NaiveDate, NaiveDate),
     whole_table: bool,
 ) -> Result<Vec<(String, Indication)>> {
-    let mut sql = Sql::new(&format!("SELECT candidate_id, granted_date, valid_until, end_kind, end_date FROM {} WHERE municipality_code IN ", table("indications", conn, whole_table)));
+    let mut sql = Sql::new(&format!("SELECT candidate_id, granted_date, valid_until, end_kind, end_date FROM {} WHERE municipality_code IN ", table_for(conn, "indications", whole_table)));
     sql.bind_list(codes)
         .push(" AND granted_date <= ")
         .bind(last)
@@ -193,24 +193,14 @@ pub async fn indications_applying(
     let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>)> = sql.fetch_packed(conn, &columns).await?;
     rows.into_iter()
         .map(|(candidate, granted, valid_until, end_kind, end_date)| {
-            let ended = match (end_kind, parsed_date("end_date", end_date.as_deref())?) {
-                (Some(kind), Some(date)) => Some((IndicationEnd::from_code(&kind).ok_or_else(|| corrupt("end_kind", &kind))?, date)),
+            let ended = match (end_kind, end_date) {
+                (Some(kind), Some(date)) => Some((IndicationEnd::from_code(&kind).ok_or_else(|| corrupt("end_kind", &kind))?, parsed_date("end_date", &date)?)),
                 _ => None,
             };
-            let granted_date = parsed_date("granted_date", Some(&granted))?.ok_or_else(|| corrupt("granted_date", "NULL"))?;
-            Ok((candidate, Indication { granted_date, valid_until: parsed_date("valid_until", valid_until.as_deref())?, ended }))
+            let valid_until = valid_until.map(|d| parsed_date("valid_until", &d)).transpose()?;
+            Ok((candidate, Indication { granted_date: parsed_date("granted_date", &granted)?, valid_until, ended }))
         })
         .collect()
-}
-
-/// A date read from a packed answer.
-fn parsed_date(column: &str, text: Option<&str>) -> Result<Option<NaiveDate>> {
-    text.map(|t| t.parse().map_err(|_| corrupt(column, t))).transpose()
-}
-
-/// `table`, read in its order (`NOT INDEXED`, SQLite only) if `whole_table`.
-fn table(table: &str, conn: &AnyConnection, whole_table: bool) -> String {
-    if whole_table && Backend::of(conn) == Backend::Sqlite { format!("{table} NOT INDEXED") } else { table.to_owned() }
 }
 
 // -------------------------------------------------------------- placements
@@ -273,26 +263,6 @@ pub async fn placements(conn: &mut AnyConnection, f: &Filter, limit: Option<i64>
     sql.query().fetch_all(conn).await?.iter().map(placement).collect()
 }
 
-/// A placement as the figures need it: who, when, how many hours.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placed {
-    pub candidate_id: String,
-    pub start_date: NaiveDate,
-    pub end_date: Option<NaiveDate>,
-    pub hours_per_week: Decimal,
-}
-
-impl Placed {
-    pub fn runs_on(&self, day: NaiveDate) -> bool {
-        runs_on(self.start_date, self.end_date, day)
-    }
-}
-
-/// Does a placement from `start` to `end` (open-ended if unset) run on `day`?
-fn runs_on(start: NaiveDate, end: Option<NaiveDate>, day: NaiveDate) -> bool {
-    start <= day && end.is_none_or(|e| day <= e)
-}
-
 /// The placements of `codes` running on at least one day of
 /// `first..=last` (packed, one pass; `whole_table` as for
 /// [`indications_applying`]).
@@ -301,22 +271,24 @@ pub async fn placements_running(
     codes: &[String],
     (first, last): (NaiveDate, NaiveDate),
     whole_table: bool,
-) -> Result<Vec<Placed>> {
-    let mut sql = Sql::new(&format!("SELECT candidate_id, start_date, end_date, hours_per_week FROM {} WHERE municipality_code IN ", table("placements", conn, whole_table)));
+) -> Result<Vec<PlacementRow>> {
+    let mut sql = Sql::new(&format!("SELECT {PLACEMENT_COLUMNS} FROM {} WHERE municipality_code IN ", table_for(conn, "placements", whole_table)));
     sql.bind_list(codes)
         .push(" AND start_date <= ")
         .bind(last)
         .push(" AND (end_date IS NULL OR end_date >= ")
         .bind(first)
         .push(")");
-    let rows: Vec<(String, String, Option<String>, String)> =
-        sql.fetch_packed(conn, &["candidate_id", "start_date", "end_date", "hours_per_week"]).await?;
+    let columns: Vec<&str> = PLACEMENT_COLUMNS.split(", ").collect();
+    let rows: Vec<(String, String, String, String, String, Option<String>, String)> = sql.fetch_packed(conn, &columns).await?;
     rows.into_iter()
-        .map(|(candidate_id, start, end, hours)| {
-            Ok(Placed {
-                candidate_id,
-                start_date: parsed_date("start_date", Some(&start))?.ok_or_else(|| corrupt("start_date", "NULL"))?,
-                end_date: parsed_date("end_date", end.as_deref())?,
+        .map(|(id, candidate_id, municipality_code, employer, start, end, hours)| {
+            Ok(PlacementRow {
+                id,
+                subject: Subject { candidate_id, municipality_code },
+                employer,
+                start_date: parsed_date("start_date", &start)?,
+                end_date: end.map(|e| parsed_date("end_date", &e)).transpose()?,
                 hours_per_week: hours.parse().map_err(|_| corrupt("hours_per_week", &hours))?,
             })
         })

@@ -105,14 +105,18 @@ impl Employment {
         named.dedup();
         let everyone = codes.is_none() || named.len() > partnership_platform::store::JSON_LIST;
         let (contracts, steps) = self.beschut_contracts(None, (!everyone).then_some(named.as_slice()), span).await?;
-        // The scope's own contracts: among everybody's if those were read.
+        // The scope's own contracts (with their steps, if read apart):
+        // among everybody's if those were read.
         let of_scope = match &codes {
             None => None,
             Some(codes) if everyone => {
                 let in_scope = |c: &&Contract| c.municipality_code.as_ref().is_some_and(|code| codes.contains(code));
-                Some((contracts.iter().filter(in_scope).cloned().collect(), steps.clone()))
+                Some((contracts.iter().filter(in_scope).cloned().collect(), None))
             }
-            Some(codes) => Some(self.beschut_contracts(Some(codes.clone()), None, span).await?),
+            Some(codes) => {
+                let (contracts, steps) = self.beschut_contracts(Some(codes.clone()), None, span).await?;
+                Some((contracts, Some(steps)))
+            }
         };
         Ok(asks
             .iter()
@@ -121,7 +125,7 @@ impl Employment {
                 let groups: Vec<HashSet<&str>> = groups.iter().map(|g| g.iter().map(String::as_str).collect()).collect();
                 let in_scope = match &of_scope {
                     None => figures::beschut_of(&employed),
-                    Some((contracts, steps)) => figures::beschut(contracts, steps, *on),
+                    Some((contracts, own_steps)) => figures::beschut(contracts, own_steps.as_ref().unwrap_or(&steps), *on),
                 };
                 BeschutInGroups { on: *on, groups: figures::beschut_in_groups(&employed, &groups), in_scope }
             })

@@ -327,14 +327,26 @@ pub mod rows {
     }
 
     pub fn date(row: &AnyRow, column: &str) -> Result<NaiveDate, ServiceError> {
-        let text: String = row.try_get(column)?;
-        text.parse().map_err(|_| corrupt(column, &text))
+        parsed_date(column, &row.try_get::<String, _>(column)?)
     }
 
     pub fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>, ServiceError> {
-        let text: Option<String> = row.try_get(column)?;
-        text.map(|t| t.parse().map_err(|_| corrupt(column, &t))).transpose()
+        row.try_get::<Option<String>, _>(column)?.map(|t| parsed_date(column, &t)).transpose()
     }
+
+    /// A stored date as text (from a packed answer, say).
+    pub fn parsed_date(column: &str, text: &str) -> Result<NaiveDate, ServiceError> {
+        text.parse().map_err(|_| corrupt(column, text))
+    }
+}
+
+/// `table` (with its alias, if any) for a query, read in the table's own
+/// order (`NOT INDEXED`, SQLite only) when `whole_table`: for a scope that
+/// holds most rows, walking an index and looking every row up costs more
+/// than reading the table, and SQLite's sampled statistics do not always
+/// see that (BENCHMARKS.md has the figures).
+pub fn table_for(conn: &AnyConnection, table: &str, whole_table: bool) -> String {
+    if whole_table && Backend::of(conn) == Backend::Sqlite { format!("{table} NOT INDEXED") } else { table.to_owned() }
 }
 
 /// Rows for one INSERT that travel as a single JSON parameter (an array
