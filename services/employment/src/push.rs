@@ -83,7 +83,9 @@ impl Employment {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let candidates = self.resolve(&bsns).await?;
+        // What is stored of these contracts is read while intake resolves.
+        let ids: Vec<String> = checked.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
+        let (candidates, stored) = tokio::try_join!(self.resolve(&bsns), self.stored_fingerprints(&ids))?;
         for (_, item) in checked.iter_mut() {
             if let Ok(pushed) = item {
                 match candidates.get(&pushed.bsn) {
@@ -96,7 +98,7 @@ impl Employment {
         if let Some(caller) = audited {
             caller.touched_all(checked.iter().filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.as_str())));
         }
-        let outcomes = self.store_batch(checked, audited).await?;
+        let outcomes = self.store_batch(checked, stored, audited).await?;
         self.outbox_wake.notify_one();
         Ok(PushResult { outcomes })
     }
@@ -119,6 +121,12 @@ impl Employment {
         Ok(found)
     }
 
+    /// The version and fingerprint of each of these contracts that is stored.
+    async fn stored_fingerprints(&self, ids: &[String]) -> Result<Fingerprints, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(store::fingerprints_by_ids(&mut conn, ids).await?)
+    }
+
     /// Every municipality code of the partnership, from intake.
     pub(crate) async fn known_municipalities(&self) -> Result<HashSet<String>, ServiceError> {
         let scope = cpb::Scope { level: cpb::ScopeLevel::Partnership as i32, code: String::new() };
@@ -136,51 +144,62 @@ impl Employment {
     /// meanwhile; the write phase only writes. A change another push
     /// commits in between cannot be overwritten unseen: a contract planned
     /// as new meets its primary key, a replaced version meets
-    /// `contract_versions`' key, a second open trajectory meets
-    /// `trajectories_one_open_per_candidate`, and each of those fails the
-    /// whole push as ABORTED (nothing stored; push again). Whether a
-    /// candidate has an open trajectory is asked in the write phase, so a
-    /// trajectory completed in between is seen.
+    /// `contract_versions`' key, and either fails the whole push as ABORTED
+    /// (nothing stored; push again). Whether a candidate has an open
+    /// trajectory is decided by the store as the trajectory is written, so
+    /// one opened or completed in between counts. The push commits without
+    /// waiting for pushes queued behind it (`WriteTx::commit_promptly`).
     async fn store_batch(
         &self,
         items: Vec<(String, Result<Pushed, Rejection>)>,
+        stored: Fingerprints,
         audited: Option<&Caller>,
     ) -> Result<Vec<(String, Outcome)>, ServiceError> {
         let now = crate::now();
         let mut conn = self.db.pool().acquire().await?;
-        let plan = Plan::make(&mut conn, items, &now).await?;
+        let plan = Plan::make(&mut conn, items, &stored, &now).await?;
         drop(conn);
-        let record = audited.and_then(Caller::success_record);
-
         let mut tx = self.db.begin_write().await?;
-        for step in &plan.steps {
+        // Consecutive inserts travel together (on SQLite, one round trip).
+        let mut inserts: Vec<JsonRows> = Vec::new();
+        for step in plan.steps {
             match step {
-                Step::Insert(rows) => store::insert_rows(tx.conn(), rows).await?,
+                Step::Insert(rows) => inserts.extend(rows),
                 Step::Replace { old, version, new, fingerprint } => {
-                    store::replace_contract(tx.conn(), old, *version, new, fingerprint, &now).await?
+                    store::insert_rows(tx.conn(), &std::mem::take(&mut inserts)).await?;
+                    store::replace_contract(tx.conn(), &old, version, &new, &fingerprint, &now).await?
                 }
             }
         }
-        // A PW dienstverband at IBN starts a development trajectory unless
-        // one is still open, and intake is told (outbox).
-        let candidates: Vec<String> =
-            plan.became_pw.iter().map(|m| m.candidate_id.clone()).collect::<HashSet<_>>().into_iter().collect();
-        let mut open: HashSet<String> = store::candidates_with_open_trajectory(tx.conn(), &candidates).await?.into_iter().collect();
-        let trajectories: Vec<(String, String, String)> = plan
-            .became_pw
-            .iter()
-            .filter(|m| open.insert(m.candidate_id.clone()))
-            .map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone()))
-            .collect();
-        let mut last = store::trajectory_rows(&trajectories);
-        last.extend(store::outbox_rows(&plan.became_pw, &now));
-        last.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
-        store::insert_rows(tx.conn(), &last).await?;
-        tx.commit().await?;
+        // The contracts are written (on SQLite's thread) while the rows of
+        // what they cause are built.
+        let (written, caused) = tokio::join!(store::insert_rows(tx.conn(), &inserts), async {
+            caused_rows(&plan.became_pw, audited, &now)
+        });
+        written?;
+        store::insert_rows(tx.conn(), &caused).await?;
+        tx.commit_promptly().await?;
         audited.into_iter().for_each(Caller::record_committed);
         Ok(plan.outcomes)
     }
 }
+
+/// The rows of what the pushed contracts cause: a PW dienstverband at IBN
+/// starts a development trajectory unless one is still open (the store
+/// leaves those out, see `store::opened_trajectory_rows`), and intake is
+/// told (outbox); and the call's audit record, if it is audited.
+fn caused_rows(became_pw: &[OutboxRow], audited: Option<&Caller>, now: &str) -> Vec<JsonRows> {
+    let trajectories: Vec<(String, String, String)> =
+        became_pw.iter().map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone())).collect();
+    let mut rows = store::opened_trajectory_rows(&trajectories);
+    rows.extend(store::outbox_rows(became_pw, now));
+    let record = audited.and_then(Caller::success_record);
+    rows.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
+    rows
+}
+
+/// Stored contracts' versions and fingerprints, by HR contract id.
+type Fingerprints = HashMap<String, (i64, String)>;
 
 /// What a push will do, decided against the store as it was read.
 struct Plan {
@@ -202,13 +221,17 @@ enum Step {
 }
 
 impl Plan {
-    async fn make(conn: &mut sqlx::AnyConnection, items: Vec<(String, Result<Pushed, Rejection>)>, at: &str) -> Result<Self, ServiceError> {
-        let ids: Vec<String> = items.iter().filter(|(_, i)| i.is_ok()).map(|(id, _)| id.clone()).collect();
+    /// `stored`: the version and fingerprint of the pushed contracts that
+    /// are stored (small); whole contracts are read only for those that
+    /// differ from the push — HR sends everything every time, and most of
+    /// it is unchanged.
+    async fn make(
+        conn: &mut sqlx::AnyConnection,
+        items: Vec<(String, Result<Pushed, Rejection>)>,
+        stored: &Fingerprints,
+        at: &str,
+    ) -> Result<Self, ServiceError> {
         let fingerprints: Vec<Option<String>> = items.iter().map(|(_, i)| i.as_ref().ok().map(|p| p.contract.fingerprint())).collect();
-        // What is stored, in two steps: every contract's fingerprint (small),
-        // then whole contracts only for those that differ from the push —
-        // HR sends everything every time, and most of it is unchanged.
-        let stored = store::fingerprints_by_ids(conn, &ids).await?;
         let differs = |id: &str, fingerprint: &str| stored.get(id).is_none_or(|(_, f)| f != fingerprint);
         let changed: Vec<String> = items
             .iter()

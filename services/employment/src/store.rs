@@ -602,17 +602,6 @@ pub async fn events_of_running_beschut(
 
 // ------------------------------------------------------------ trajectories
 
-/// The candidates among these with a trajectory not yet completed.
-pub async fn candidates_with_open_trajectory(conn: &mut AnyConnection, candidates: &[String]) -> Result<Vec<String>> {
-    let mut open = Vec::new();
-    for chunk in candidates.chunks(JSON_LIST) {
-        let mut sql = Sql::new("SELECT DISTINCT candidate_id FROM trajectories WHERE completion_date IS NULL AND candidate_id IN ");
-        sql.bind_json_list(Backend::of(conn), chunk);
-        open.extend(sql.fetch_packed::<(String,)>(conn, &["candidate_id"]).await?.into_iter().map(|(id,)| id));
-    }
-    Ok(open)
-}
-
 pub async fn insert_trajectory(conn: &mut AnyConnection, id: &str, candidate_id: &str, hr_contract_id: &str) -> Result<()> {
     insert_trajectories(conn, &[(id.to_owned(), candidate_id.to_owned(), hr_contract_id.to_owned())]).await
 }
@@ -626,6 +615,23 @@ pub async fn insert_trajectories(conn: &mut AnyConnection, rows: &[(String, Stri
 pub fn trajectory_rows(rows: &[(String, String, String)]) -> Vec<JsonRows> {
     let statement = |chunk: &[(String, String, String)]| {
         let mut insert = JsonRows::new("trajectories", &["id", "candidate_id", "hr_contract_id"], &[]);
+        for (id, candidate, contract) in chunk {
+            insert.push(&[id.into(), candidate.into(), contract.into()]);
+        }
+        insert
+    };
+    rows.chunks(ROWS_PER_INSERT).map(statement).collect()
+}
+
+/// The rows of trajectories a push opens: (id, candidate id, HR contract
+/// id), in the push's order. A candidate keeps one open trajectory at a
+/// time (`trajectories_one_open_per_candidate`): a row for a candidate who
+/// has one open — stored, or opened by an earlier row of the same
+/// transaction — is left out, so a renewal or a second contract opens none.
+pub fn opened_trajectory_rows(rows: &[(String, String, String)]) -> Vec<JsonRows> {
+    let statement = |chunk: &[(String, String, String)]| {
+        let mut insert = JsonRows::new("trajectories", &["id", "candidate_id", "hr_contract_id"], &[])
+            .skipping_conflicts_on("(candidate_id) WHERE completion_date IS NULL");
         for (id, candidate, contract) in chunk {
             insert.push(&[id.into(), candidate.into(), contract.into()]);
         }

@@ -97,7 +97,8 @@ async fn listings_filter_by_kind_municipality_and_running_days() {
         assert_eq!(ids(&employment, oss_pw).await, ["HR-2"], "{label}");
         let listed = store::list_contracts(&mut conn, &ContractFilter::default(), Some(2)).await.unwrap();
         assert_eq!(listed[1].trajectory_id.as_deref(), Some("t-2"));
-        let open = store::candidates_with_open_trajectory(&mut conn, &["c2".into(), "c3".into()]).await.unwrap();
+        let open = TrajectoryFilter { open_only: true, ..Default::default() };
+        let open: Vec<String> = store::list_trajectories(&mut conn, &open, None).await.unwrap().into_iter().map(|t| t.contract.candidate_id).collect();
         assert_eq!(open, ["c2"]);
     })
     .await;
@@ -150,6 +151,33 @@ async fn a_person_has_one_open_trajectory_at_a_time() {
         let open = TrajectoryFilter { open_only: true, ..Default::default() };
         let open: Vec<String> = store::list_trajectories(&mut conn, &open, None).await.unwrap().into_iter().map(|t| t.id).collect();
         assert_eq!(open, ["t-3"], "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_push_opens_a_trajectory_only_for_a_person_without_an_open_one() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        for (id, candidate) in [("HR-1", "c1"), ("HR-2", "c1"), ("HR-3", "c2"), ("HR-4", "c2"), ("HR-5", "c3"), ("HR-6", "c3")] {
+            let c = pw(id, candidate, "2022-06-01", "GM0828");
+            store::insert_contract(tx.conn(), &c, &c.fingerprint(), "t").await.unwrap();
+        }
+        store::insert_trajectory(tx.conn(), "t-1", "c1", "HR-1").await.unwrap();
+        store::insert_trajectory(tx.conn(), "t-5", "c3", "HR-5").await.unwrap();
+        store::complete_trajectory(tx.conn(), "t-5", d("2022-09-01"), TrajectoryResult::Verhuisd).await.unwrap();
+        tx.commit().await.unwrap();
+        // c1's is open; c2 has two new contracts in one push; c3's ended.
+        let opened = [("t-2", "c1", "HR-2"), ("t-3", "c2", "HR-3"), ("t-4", "c2", "HR-4"), ("t-6", "c3", "HR-6")]
+            .map(|(t, c, hr)| (t.to_owned(), c.to_owned(), hr.to_owned()));
+        let mut tx = employment.db().begin_write().await.unwrap();
+        store::insert_rows(tx.conn(), &store::opened_trajectory_rows(&opened)).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let open = TrajectoryFilter { open_only: true, ..Default::default() };
+        let mut open: Vec<String> = store::list_trajectories(&mut conn, &open, None).await.unwrap().into_iter().map(|t| t.id).collect();
+        open.sort();
+        assert_eq!(open, ["t-1", "t-3", "t-6"], "{label}: c1 keeps its own, c2 gets the first of its two, c3 a new one");
     })
     .await;
 }

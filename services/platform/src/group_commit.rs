@@ -221,11 +221,13 @@ impl GroupTx {
         writer.conn.as_deref_mut().expect("the store is open while a transaction runs")
     }
 
-    /// Releases the savepoint into the group and waits for the group's commit.
-    pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
+    /// Releases the savepoint into the group and waits for the group's
+    /// commit. `promptly`: the group commits now, with whoever joined it
+    /// before, instead of staying open for the writers queued behind.
+    pub(crate) async fn commit(mut self, promptly: bool) -> Result<(), sqlx::Error> {
         let mut writer = self.writer.take().expect("the writer is held until commit");
         let shared = self.shared.clone();
-        if shared.closes_group(&writer) {
+        if promptly || shared.closes_group(&writer) {
             // The last of its group: released and committed in one round
             // trip to the connection's thread. Should the savepoint not
             // release, nothing commits and the whole group hears why.

@@ -100,6 +100,19 @@ impl WriteTx {
 
     /// Commits; returns once the change is durable.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.commit_grouped(false).await
+    }
+
+    /// Commits at once, with the writers grouped before it, instead of
+    /// keeping the group open for those queued behind (SQLite). For a large
+    /// transaction, such as an HR push: its own writing takes many times a
+    /// commit, so grouping saves it little, while waiting for the next
+    /// writer's rows would hold its answer for as long as they take.
+    pub async fn commit_promptly(self) -> Result<(), sqlx::Error> {
+        self.commit_grouped(true).await
+    }
+
+    async fn commit_grouped(self, promptly: bool) -> Result<(), sqlx::Error> {
         match self.inner {
             TxInner::Pooled { tx, _gate } => {
                 let started = std::time::Instant::now();
@@ -107,7 +120,7 @@ impl WriteTx {
                 crate::metrics::record_commit(started, committed.is_ok());
                 committed
             }
-            TxInner::Grouped(tx) => tx.commit().await,
+            TxInner::Grouped(tx) => tx.commit(promptly).await,
         }
     }
 }
@@ -415,6 +428,15 @@ impl JsonRows {
         let table = self.table;
         self.on_conflict =
             Some(format!(" WHERE true ON CONFLICT ({}) DO UPDATE SET {column} = {table}.{column} + excluded.{column}", key.join(", ")));
+        self
+    }
+
+    /// Rows that would break the unique index `target` names (its columns,
+    /// and the `WHERE` of a partial index) are left out instead of failing
+    /// the statement; the rows before them in this INSERT count, so of
+    /// several rows for one key the first is kept.
+    pub fn skipping_conflicts_on(mut self, target: &str) -> Self {
+        self.on_conflict = Some(format!(" WHERE true ON CONFLICT {target} DO NOTHING"));
         self
     }
 
@@ -772,6 +794,35 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn rows_meeting_a_partial_unique_index_are_left_out_and_the_first_of_a_key_is_kept() {
+        let table = Migration {
+            version: 1,
+            name: "open",
+            sql: "CREATE TABLE t (id TEXT PRIMARY KEY, who TEXT NOT NULL, closed TEXT);
+                  CREATE UNIQUE INDEX t_one_open ON t (who) WHERE closed IS NULL;",
+        };
+        for store in crate::testing::test_stores("skipping").await.unwrap() {
+            let db = Db::connect(&store.url, &[table]).await.unwrap();
+            let mut conn = db.pool().acquire().await.unwrap();
+            sqlx::query("INSERT INTO t (id, who, closed) VALUES ('t1', 'a', NULL), ('t2', 'b', '2024-01-01')")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let mut rows = JsonRows::new("t", &["id", "who"], &[]).skipping_conflicts_on("(who) WHERE closed IS NULL");
+            for (id, who) in [("t3", "a"), ("t4", "b"), ("t5", "c"), ("t6", "c")] {
+                rows.push(&[id.into(), who.into()]);
+            }
+            rows.insert(&mut conn).await.unwrap();
+            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&mut *conn).await.unwrap();
+            assert_eq!(ids, ["t1", "t2", "t4", "t5"], "a's open row stays alone, b opens again, c once, on {}", store.label);
+            // Any other key still refuses.
+            let mut again = JsonRows::new("t", &["id", "who"], &[]).skipping_conflicts_on("(who) WHERE closed IS NULL");
+            again.push(&["t1".into(), "d".into()]);
+            assert!(again.insert(&mut conn).await.unwrap_err().as_database_error().is_some_and(|e| e.is_unique_violation()), "{}", store.label);
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writers_share_durable_commits_and_all_land() {
         let dir = tempfile::tempdir().unwrap();
@@ -795,6 +846,39 @@ mod tests {
         assert!(commits < 64, "64 writers took {commits} commits");
         tokio::time::timeout(std::time::Duration::from_secs(10), db.close()).await.expect("the store closes");
         assert!(db.begin_write().await.is_err(), "a closed store takes no writes");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_prompt_commit_is_durable_without_waiting_for_the_writer_queued_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir, &[FIRST]).await.unwrap();
+        let mut first = db.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO a (x) VALUES (1)").execute(first.conn()).await.unwrap();
+        // A second writer queues for the connection and, once it has it,
+        // holds its transaction open until told to commit.
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin_write().await?;
+                sqlx::query("INSERT INTO a (x) VALUES (2)").execute(tx.conn()).await?;
+                let _ = released.await;
+                tx.commit().await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // A plain commit would keep the group open for the second writer,
+        // which waits for this one to be answered: never.
+        tokio::time::timeout(std::time::Duration::from_secs(10), first.commit_promptly())
+            .await
+            .expect("answered while the writer behind still writes")
+            .unwrap();
+        let seen: Vec<i64> = sqlx::query_scalar("SELECT x FROM a ORDER BY x").fetch_all(db.pool()).await.unwrap();
+        assert_eq!(seen, [1], "the first is committed, the second not yet");
+        release.send(()).unwrap();
+        second.await.unwrap().unwrap();
+        let seen: Vec<i64> = sqlx::query_scalar("SELECT x FROM a ORDER BY x").fetch_all(db.pool()).await.unwrap();
+        assert_eq!(seen, [1, 2]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

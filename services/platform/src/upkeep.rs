@@ -109,7 +109,7 @@ async fn checkpoint(pool: &AnyPool) -> Result<(), sqlx::Error> {
 pub(crate) async fn optimize(writer: &Arc<GroupWriter>) -> Result<(), sqlx::Error> {
     let mut tx = writer.begin().await?;
     sqlx::raw_sql(OPTIMIZE).execute(tx.conn()).await?;
-    tx.commit().await
+    tx.commit(false).await
 }
 
 #[cfg(test)]
