@@ -6,7 +6,8 @@
 //!
 //! `cargo bench -p partnership-e2e --bench hr_push` (release build; the
 //! suite runs in-process on SQLite, outbox delivery paused so only the push
-//! is measured). `PUSH_CONTRACTS=20000` for a smaller run.
+//! is measured). `PUSH_CONTRACTS=20000` for a smaller run;
+//! `PUSH_IN_FLIGHT=3` for three calls at once in the second half (default 2).
 
 #[path = "../loadgen/cpu.rs"]
 mod cpu;
@@ -101,6 +102,7 @@ fn report(what: &str, n: usize, elapsed: &Timed, totals: [i64; 4]) {
 #[tokio::main]
 async fn main() {
     let n: u32 = std::env::var("PUSH_CONTRACTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let in_flight: usize = std::env::var("PUSH_IN_FLIGHT").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
     let mut intake = suite.intake().await;
     let started = Instant::now();
@@ -117,14 +119,15 @@ async fn main() {
         (1..=n).map(|k| if k % 100 == 0 { contract(k, 24) } else { contract(k, 32) }).collect();
     let (third, totals) = timed_push(&hr, &changed, 1).await;
     report("push with 1% changed", changed.len(), &third, totals);
-    // The same three with two calls under way at once: while one call's
-    // BSNs are resolved in intake, the other's contracts are stored.
+    // The first two again with calls under way at once (two, or
+    // PUSH_IN_FLIGHT): while one call's BSNs are resolved in intake,
+    // another's contracts are stored.
     let also: Vec<pb::ContractInput> = (n + 1..=2 * n).map(|k| contract(k, 32)).collect();
     import_candidates(&mut intake, n + 1, n, "GM0828").await;
-    let (first2, totals) = timed_push(&hr, &also, 2).await;
-    report("first push, 2 calls at once", also.len(), &first2, totals);
-    let (again2, totals) = timed_push(&hr, &also, 2).await;
-    report("again, 2 calls at once", also.len(), &again2, totals);
+    let (first2, totals) = timed_push(&hr, &also, in_flight).await;
+    report(&format!("first push, {in_flight} calls at once"), also.len(), &first2, totals);
+    let (again2, totals) = timed_push(&hr, &also, in_flight).await;
+    report(&format!("again, {in_flight} calls at once"), also.len(), &again2, totals);
     // The part of the repeat that is intake's: resolving the BSNs.
     let started = Timed::start();
     let bsns: Vec<String> = (1..=n).map(bsn).collect();
@@ -140,7 +143,7 @@ async fn main() {
         resolving.cpu_figure(n as usize)
     );
     println!(
-        "ratio idempotent / first push: {:.2}   ratio 1%-changed / first push: {:.2}   ratio 2 at once / 1 at a time: first {:.2}, again {:.2}",
+        "ratio idempotent / first push: {:.2}   ratio 1%-changed / first push: {:.2}   ratio {in_flight} at once / 1 at a time: first {:.2}, again {:.2}",
         again.secs() / first.secs(),
         third.secs() / first.secs(),
         first2.secs() / first.secs(),
