@@ -629,15 +629,9 @@ pub fn trajectory_rows(rows: &[(String, String, String)]) -> Vec<JsonRows> {
 /// has one open — stored, or opened by an earlier row of the same
 /// transaction — is left out, so a renewal or a second contract opens none.
 pub fn opened_trajectory_rows(rows: &[(String, String, String)]) -> Vec<JsonRows> {
-    let statement = |chunk: &[(String, String, String)]| {
-        let mut insert = JsonRows::new("trajectories", &["id", "candidate_id", "hr_contract_id"], &[])
-            .skipping_conflicts_on("(candidate_id) WHERE completion_date IS NULL");
-        for (id, candidate, contract) in chunk {
-            insert.push(&[id.into(), candidate.into(), contract.into()]);
-        }
-        insert
-    };
-    rows.chunks(ROWS_PER_INSERT).map(statement).collect()
+    // The conflict target names that index: its column and its WHERE.
+    let open = "(candidate_id) WHERE completion_date IS NULL";
+    trajectory_rows(rows).into_iter().map(|insert| insert.skipping_conflicts_on(open)).collect()
 }
 
 /// A trajectory with the facts of the contract that started it.
