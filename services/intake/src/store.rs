@@ -241,11 +241,10 @@ pub type RegistrationWrite = (RegistrationRow, EntryRow, Option<AuditRecord>);
 /// as one JSON parameter.
 pub struct NewRegistrations;
 
-#[tonic::async_trait]
 impl partnership_platform::batch::BatchWrite for NewRegistrations {
     type Item = RegistrationWrite;
 
-    async fn write(&self, conn: &mut AnyConnection, items: &[RegistrationWrite]) -> std::result::Result<(), sqlx::Error> {
+    fn rows(&self, items: &[RegistrationWrite]) -> Vec<JsonRows> {
         let mut registrations = JsonRows::new(
             "registrations",
             &["id", "candidate_id", "municipality_code", "kind", "voortraject_kind", "registration_date", "youth", "version", "request_id", "created_at"],
@@ -295,7 +294,7 @@ impl partnership_platform::batch::BatchWrite for NewRegistrations {
         let [days, months] = tallies.rows();
         let records: Vec<&AuditRecord> = items.iter().filter_map(|(_, _, record)| record.as_ref()).collect();
         let [log, subjects] = partnership_platform::audit::record_rows(&records);
-        JsonRows::insert_all(conn, &[&registrations, &entries, &log, &subjects, &days, &months]).await
+        vec![registrations, entries, log, subjects, days, months]
     }
 }
 

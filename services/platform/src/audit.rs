@@ -284,16 +284,11 @@ impl AuditLog {
     }
 }
 
-/// Writes records in the caller's transaction: two statements however
-/// many records, each with its rows as one JSON parameter.
-pub async fn write_records(conn: &mut sqlx::AnyConnection, records: &[&AuditRecord]) -> Result<(), sqlx::Error> {
-    let [log, subjects] = record_rows(records);
-    JsonRows::insert_all(conn, &[&log, &subjects]).await
-}
-
-/// The rows of records (the log's, the subjects'), for a handler that
-/// inserts them with its own rows in one go ([`JsonRows::insert_all`]):
-/// a call's record committed with its change (`Caller::success_record`).
+/// The rows of records (the log's, the subjects'): two statements however
+/// many records, each with its rows as one JSON parameter. For the log's
+/// own batches, and for a handler that inserts them with its own rows in
+/// one go ([`JsonRows::insert_all`]): a call's record committed with its
+/// change (`Caller::success_record`).
 pub fn record_rows(records: &[&AuditRecord]) -> [JsonRows; 2] {
     let time = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut log = JsonRows::new("audit_log", LOG_COLUMNS, &["status_code"]);
@@ -326,12 +321,11 @@ pub fn record_rows(records: &[&AuditRecord]) -> [JsonRows; 2] {
 /// The log's writer: the records of concurrent calls, written together.
 struct RecordWriter;
 
-#[tonic::async_trait]
 impl BatchWrite for RecordWriter {
     type Item = AuditRecord;
 
-    async fn write(&self, conn: &mut sqlx::AnyConnection, records: &[AuditRecord]) -> Result<(), sqlx::Error> {
-        write_records(conn, &records.iter().collect::<Vec<_>>()).await
+    fn rows(&self, records: &[AuditRecord]) -> Vec<JsonRows> {
+        record_rows(&records.iter().collect::<Vec<_>>()).into()
     }
 }
 

@@ -13,19 +13,17 @@
 
 use std::sync::Arc;
 
-use sqlx::AnyConnection;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::Db;
+use crate::store::{Db, JsonRows};
 
-/// How a batch of items is written, inside a transaction the batcher opens
-/// and commits.
-#[tonic::async_trait]
+/// What a batch of items writes: rows, inserted and committed in one
+/// transaction of their own ([`Db::write_at_once`]).
 pub trait BatchWrite: Send + Sync + 'static {
     type Item: Send + Sync + 'static;
 
-    /// Writes `items` (at least one) on `conn`.
-    async fn write(&self, conn: &mut AnyConnection, items: &[Self::Item]) -> Result<(), sqlx::Error>;
+    /// The rows of `items` (at least one), in the order they are inserted.
+    fn rows(&self, items: &[Self::Item]) -> Vec<JsonRows>;
 }
 
 /// An item waiting to be written, and who waits for it.
@@ -94,9 +92,8 @@ async fn write_waiting<W: BatchWrite>(db: Db, writer: Arc<W>, mut waiting: mpsc:
 }
 
 async fn write_in_transaction<W: BatchWrite>(db: &Db, writer: &W, items: &[W::Item]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    writer.write(tx.conn(), items).await?;
-    tx.commit().await
+    let rows = writer.rows(items);
+    db.write_at_once(&rows.iter().collect::<Vec<_>>()).await
 }
 
 #[cfg(test)]
@@ -105,16 +102,13 @@ mod tests {
 
     struct Numbers;
 
-    #[tonic::async_trait]
     impl BatchWrite for Numbers {
         type Item = i64;
 
-        async fn write(&self, conn: &mut AnyConnection, items: &[i64]) -> Result<(), sqlx::Error> {
-            let mut sql = crate::Sql::new("INSERT INTO numbers (n) VALUES ");
-            for (i, n) in items.iter().enumerate() {
-                sql.push(if i > 0 { ", (" } else { "(" }).bind(*n).push(")");
-            }
-            sql.query().execute(conn).await.map(drop)
+        fn rows(&self, items: &[i64]) -> Vec<JsonRows> {
+            let mut numbers = JsonRows::new("numbers", &["n"], &["n"]);
+            items.iter().for_each(|n| numbers.push(&[(*n).into()]));
+            vec![numbers]
         }
     }
 

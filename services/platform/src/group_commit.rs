@@ -13,6 +13,12 @@
 //!
 //! Durability is not weakened: a group commits exactly like one transaction
 //! would; writers only stop paying for an fsync each.
+//!
+//! A writer that only inserts rows it has ready (a batch of new
+//! registrations, of audit records) need not take turns statement by
+//! statement: `write_at_once` sends BEGIN, its INSERTs and COMMIT to the
+//! connection's thread as one script, a group of one; if a group is open
+//! and waiting for it, the rows join that group, also in one round trip.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -23,7 +29,11 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
+use crate::store::JsonRows;
 use crate::upkeep::Committed;
+
+/// A statement script with its bound rows.
+type Script = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
 
 /// The most writers one commit carries (bounds the work lost to one
 /// failing commit and the latency of the first writer in a group).
@@ -174,12 +184,95 @@ impl GroupWriter {
                 let _ = sqlx::query("ROLLBACK").execute(conn).await;
             }
         }
-        let group = writer.group;
         writer.open = false;
         writer.members = 0;
+        // Published before the connection is let go: a later group cannot
+        // finish first, and its number is never seen before this one's outcome.
+        self.finish_group(&mut writer, committed.err().map(|e| e.to_string()));
+    }
+
+    /// Writes rows in a transaction of their own, in one round trip to the
+    /// connection's thread (see `Db::write_at_once`); if a group is open,
+    /// waiting for this writer, the rows join it instead (also one round
+    /// trip: savepoint, rows, release).
+    pub(crate) async fn write_at_once(self: &Arc<Self>, tables: &[&JsonRows]) -> Result<(), sqlx::Error> {
+        let tables: Vec<&JsonRows> = tables.iter().copied().filter(|t| !t.is_empty()).collect();
+        if tables.is_empty() {
+            return Ok(());
+        }
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let queued = Queued(&self.queued);
+        let writer = self.writer.clone().lock_owned().await;
+        drop(queued);
+        let joins = writer.open;
+        let script = if joins {
+            JsonRows::sqlite_script(&tables, "SAVEPOINT writer", "RELEASE SAVEPOINT writer")
+        } else {
+            JsonRows::sqlite_script(&tables, "BEGIN IMMEDIATE", "COMMIT")
+        };
+        let script = match script {
+            Ok(script) => script,
+            Err(err) => {
+                self.hand_over(writer);
+                return Err(err);
+            }
+        };
+        // In a task of its own, like a group's commit: a cancelled caller
+        // cannot leave the connection in the middle of a transaction.
+        let shared = self.clone();
+        let task = tokio::spawn(async move {
+            if joins { shared.join_group(writer, script).await } else { shared.commit_alone(writer, script).await }
+        });
+        task.await.map_err(|err| sqlx::Error::Protocol(format!("the write stopped: {err}")))?
+    }
+
+    /// Runs `script` (savepoint, rows, release) in the open group, then
+    /// waits for the group's commit like any member.
+    async fn join_group(self: &Arc<Self>, mut writer: OwnedMutexGuard<Writer>, script: Script) -> Result<(), sqlx::Error> {
+        let written = match conn(&mut writer) {
+            Ok(conn) => script.execute(conn).await.map(drop),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = written {
+            rollback_savepoint(self, &mut writer).await;
+            self.hand_over(writer);
+            return Err(err);
+        }
+        writer.members += 1;
+        let group = writer.group;
+        self.hand_over(writer);
+        self.outcome(group).await
+    }
+
+    /// Runs `script` (BEGIN, rows, COMMIT): a group of one, finished when
+    /// the script returns.
+    async fn commit_alone(&self, mut writer: OwnedMutexGuard<Writer>, script: Script) -> Result<(), sqlx::Error> {
+        let started = std::time::Instant::now();
+        let committed = match conn(&mut writer) {
+            Ok(conn) => script.execute(conn).await.map(drop),
+            Err(err) => Err(err),
+        };
+        crate::metrics::record_commit(started, committed.is_ok());
+        match &committed {
+            Ok(()) => self.committed.tell(),
+            // Whatever of it ran goes. (Had BEGIN failed, no transaction
+            // is open and this ROLLBACK fails, harmlessly.)
+            Err(_) => {
+                if let Ok(conn) = conn(&mut writer) {
+                    let _ = sqlx::query("ROLLBACK").execute(conn).await;
+                }
+            }
+        }
+        self.finish_group(&mut writer, committed.as_ref().err().map(|e| e.to_string()));
+        committed
+    }
+
+    /// Tells the writers of the writer's current group its outcome and
+    /// moves on to the next group number.
+    fn finish_group(&self, writer: &mut Writer, error: Option<String>) {
+        let group = writer.group;
         writer.group += 1;
-        drop(writer);
-        self.publish(group, committed.err().map(|e| e.to_string()));
+        self.publish(group, error);
     }
 
     fn publish(&self, group: u64, error: Option<String>) {
@@ -282,10 +375,8 @@ async fn rollback_savepoint(shared: &GroupWriter, writer: &mut Writer) {
         if let Ok(conn) = conn(writer) {
             let _ = sqlx::query("ROLLBACK").execute(conn).await;
         }
-        let group = writer.group;
         writer.open = false;
         writer.members = 0;
-        writer.group += 1;
-        shared.publish(group, Some(err.to_string()));
+        shared.finish_group(writer, Some(err.to_string()));
     }
 }

@@ -230,8 +230,8 @@ impl Caller {
     /// touched so far, status OK, ending now — for a handler that commits
     /// it in the same transaction as the change it describes: one durable
     /// commit per write instead of the change's and then the record's.
-    /// Write it with [`crate::audit::write_records`] (or its rows,
-    /// [`crate::audit::record_rows`], with the handler's own) and call
+    /// Write its rows ([`crate::audit::record_rows`]) with the handler's
+    /// own and call
     /// [`Caller::record_committed`] once that commit is durable; the layer
     /// then writes no record of its own. A call that fails anyway (or whose
     /// commit fails) is recorded by the layer as usual. `None` when the
