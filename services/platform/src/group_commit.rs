@@ -206,9 +206,9 @@ impl GroupWriter {
         drop(queued);
         let joins = writer.open;
         let script = if joins {
-            JsonRows::sqlite_script(&tables, "SAVEPOINT writer", "RELEASE SAVEPOINT writer")
+            JsonRows::sqlite_script(&tables, "SAVEPOINT writer", "RELEASE SAVEPOINT writer", "INSERT")
         } else {
-            JsonRows::sqlite_script(&tables, "BEGIN IMMEDIATE", "COMMIT")
+            JsonRows::sqlite_script(&tables, "BEGIN IMMEDIATE", "COMMIT", "INSERT OR ROLLBACK")
         };
         let script = match script {
             Ok(script) => script,
@@ -255,8 +255,9 @@ impl GroupWriter {
         crate::metrics::record_commit(started, committed.is_ok());
         match &committed {
             Ok(()) => self.committed.tell(),
-            // Whatever of it ran goes. (Had BEGIN failed, no transaction
-            // is open and this ROLLBACK fails, harmlessly.)
+            // Whatever of it ran goes. (A broken constraint has rolled it
+            // back already, and so has a failed BEGIN: this ROLLBACK then
+            // fails, harmlessly.)
             Err(_) => {
                 if let Ok(conn) = conn(&mut writer) {
                     let _ = sqlx::query("ROLLBACK").execute(conn).await;
