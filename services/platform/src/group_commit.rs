@@ -29,11 +29,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
-use crate::store::JsonRows;
+use crate::store::{JsonRows, Script};
 use crate::upkeep::Committed;
-
-/// A statement script with its bound rows.
-type Script = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
 
 /// The most writers one commit carries (bounds the work lost to one
 /// failing commit and the latency of the first writer in a group).
@@ -252,6 +249,7 @@ impl GroupWriter {
             Ok(conn) => script.execute(conn).await.map(drop),
             Err(err) => Err(err),
         };
+        // Recorded as the commit's duration, INSERTs included: one script.
         crate::metrics::record_commit(started, committed.is_ok());
         match &committed {
             Ok(()) => self.committed.tell(),

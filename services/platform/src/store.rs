@@ -378,6 +378,9 @@ pub fn table_for(conn: &AnyConnection, table: &str, whole_table: bool) -> String
     if whole_table && Backend::of(conn) == Backend::Sqlite { format!("{table} NOT INDEXED") } else { table.to_owned() }
 }
 
+/// Statements with their bound values, ready to run.
+pub(crate) type Script = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
+
 /// Rows for one INSERT that travel as a single JSON parameter (an array
 /// of arrays, one value per column), instead of a placeholder per value:
 /// sqlx binds `$N` by looking its name up among all of the statement's,
@@ -528,7 +531,7 @@ impl JsonRows {
         before: &str,
         after: &str,
         insert: &str,
-    ) -> Result<sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>, sqlx::Error> {
+    ) -> Result<Script, sqlx::Error> {
         let statements = tables.iter().enumerate().map(|(n, table)| table.statement(false, n + 1, insert));
         let script: Vec<String> = std::iter::once(before.to_owned()).chain(statements).chain([after.to_owned()]).filter(|s| !s.is_empty()).collect();
         let mut query = sqlx::query(sqlx::AssertSqlSafe(script.join(";\n")));
