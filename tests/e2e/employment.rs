@@ -795,3 +795,164 @@ async fn a_scope_resolved_once_is_kept_so_its_figures_answer_while_intake_is_dow
     let unknown = employment.get_headcount_figures(headcount("GM1721")).await.unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::Unavailable, "{unknown:?}");
 }
+
+/// The test's own view of one person's contract and trajectory, for the
+/// figures kept on write.
+#[derive(Clone)]
+struct Followed {
+    person: u32,
+    kind: pb::ContractKind,
+    start: NaiveDate,
+    municipality: &'static str,
+    pw: Option<Pw>,
+    completion: Option<(NaiveDate, pb::TrajectoryResult)>,
+}
+
+impl Followed {
+    fn input(&self, id: &str) -> pb::ContractInput {
+        let mut input = contract(id, self.person, self.kind, &self.start.to_string(), None, "24", self.pw);
+        match &mut input.pw {
+            Some(pw) => pw.paying_municipality_code = self.municipality.into(),
+            None => input.municipality_code = self.municipality.into(),
+        }
+        input
+    }
+}
+
+#[tokio::test]
+async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them() {
+    use pb::TrajectoryResult as R;
+    let suite = spawn_suite().await;
+    let mut intake = suite.intake().await;
+    let persons = 300;
+    import_candidates(&mut intake, 1, persons, "GM0828").await;
+    let municipalities = ["GM0828", "GM1721", "GM1948", "GM0856", "GM1991"];
+    let area_of = |code: &str| match code {
+        "GM0828" => "OSS",
+        "GM1721" | "GM1948" => "MEIERIJSTAD_BERNHEZE_BOEKEL",
+        _ => "MAASHORST",
+    };
+    let doelgroepen = [pb::Doelgroep::NieuwRegulier, pb::Doelgroep::NieuwBeschut, pb::Doelgroep::RegulierVraaggestuurd];
+    let profielen = [pb::Uitstroomprofiel::MetUitstroomprofielRegulier, pb::Uitstroomprofiel::NietBekend, pb::Uitstroomprofiel::Forfaitair];
+    let results = [R::Opleiding, R::DvbReguliereWerkgever, R::DvbIbnKernbezetting, R::OpEigenVerzoek, R::NietPassend, R::Verhuisd];
+    let mut rng = Rng::new(1994);
+    let classification = |rng: &mut Rng| Pw {
+        soort: pb::SoortPlaatsing::Aanbodgestuurd,
+        doelgroep: rng.pick(&doelgroepen),
+        profiel: rng.pick(&profielen),
+        loonwaarde: rng.pick(&[None, Some(25), Some(45), Some(65), Some(90)]),
+        step: pb::WerkladderStep::WerkenBinnenIbn,
+    };
+    // One PW contract per person: each starts one trajectory.
+    let mut own: BTreeMap<String, Followed> = BTreeMap::new();
+    for person in 1..=persons {
+        let start = d("2021-06-01") + chrono::Duration::days(rng.below(900) as i64);
+        let pw = Some(classification(&mut rng));
+        own.insert(format!("K-{person:03}"), Followed { person, kind: pb::ContractKind::Pw, start, municipality: rng.pick(&municipalities), pw, completion: None });
+    }
+    let mut hr = suite.hr().await;
+    let push = async |hr: &mut Hr, own: &BTreeMap<String, Followed>| {
+        let inputs: Vec<pb::ContractInput> = own.iter().map(|(id, c)| c.input(id)).collect();
+        let answers = hr.push(&inputs, 100).await;
+        assert_eq!(answers.iter().map(|a| a.rejected).sum::<i32>(), 0, "{:?}", answers.iter().flat_map(|a| &a.results).find(|r| !r.reason.is_empty()));
+    };
+    push(&mut hr, &own).await;
+
+    let mut employment = suite.employment().await;
+    let trajectories = employment
+        .list_trajectories(pb::ListTrajectoriesRequest { page_size: 1000, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .trajectories;
+    assert_eq!(trajectories.len(), persons as usize);
+    let trajectory_of: HashMap<String, String> = trajectories.into_iter().map(|t| (t.hr_contract_id, t.id)).collect();
+    let complete = async |employment: &mut pb::employment_service_client::EmploymentServiceClient<Authed>, own: &mut BTreeMap<String, Followed>, rng: &mut Rng, share: u64| {
+        for (id, c) in own.iter_mut().filter(|(_, c)| c.completion.is_none()) {
+            if rng.below(share) != 0 {
+                continue;
+            }
+            let completion = (c.start + chrono::Duration::days(30 + rng.below(600) as i64), rng.pick(&results));
+            let request = pb::CompleteTrajectoryRequest { trajectory_id: trajectory_of[id].clone(), completion_date: date(&completion.0.to_string()), result: completion.1 as i32 };
+            employment.complete_trajectory(request).await.expect("completed");
+            c.completion = Some(completion);
+        }
+    };
+    // A third are completed; then HR changes half the contracts: the
+    // classification, the paying municipality, an earlier start, or the
+    // kind (no longer PW); then more are completed, and HR moves some of
+    // the completed ones to another municipality.
+    complete(&mut employment, &mut own, &mut rng, 3).await;
+    for c in own.values_mut() {
+        match rng.below(8) {
+            0 => c.pw = Some(classification(&mut rng)),
+            1 => c.municipality = rng.pick(&municipalities),
+            2 => c.start -= chrono::Duration::days(rng.below(20) as i64),
+            3 => (c.kind, c.pw) = (pb::ContractKind::Wsw, None),
+            _ => {}
+        }
+    }
+    push(&mut hr, &own).await;
+    complete(&mut employment, &mut own, &mut rng, 2).await;
+    for c in own.values_mut().filter(|c| c.completion.is_some()) {
+        if rng.below(3) == 0 {
+            c.municipality = rng.pick(&municipalities);
+        }
+    }
+    push(&mut hr, &own).await;
+
+    let in_scope = |scope: &Option<partnership_proto::common::Scope>, code: &str| match scope.as_ref().map(|s| (s.level, s.code.as_str())) {
+        Some((level, wanted)) if level == partnership_proto::common::ScopeLevel::Area as i32 => area_of(code) == wanted,
+        Some((level, "GM1991")) if level == partnership_proto::common::ScopeLevel::Municipality as i32 => ["GM1991", "GM0856"].contains(&code),
+        Some((level, wanted)) if level == partnership_proto::common::ScopeLevel::Municipality as i32 => code == wanted,
+        _ => true,
+    };
+    let scopes = [partnership(), municipality("GM0828"), municipality("GM1991"), area("MEIERIJSTAD_BERNHEZE_BOEKEL"), area("MAASHORST")];
+    let periods = [("2022-01-01", "2022-12-31"), ("2023-01-01", "2023-12-31"), ("2022-03-15", "2023-02-10"), ("2021-01-01", "2025-12-31")];
+    let mut compared = 0;
+    for scope in &scopes {
+        for (first, last) in periods {
+            let within = |day: NaiveDate| d(first) <= day && day <= d(last);
+            let label = format!("{scope:?} {first}..{last}");
+            let started: Vec<&Followed> =
+                own.values().filter(|c| c.kind == pb::ContractKind::Pw && within(c.start) && in_scope(scope, c.municipality)).collect();
+            let figures = employment
+                .get_started_contract_figures(pb::GetStartedContractFiguresRequest { scope: scope.clone(), period: period(first, last) })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(figures.total, started.len() as i64, "{label}");
+            let with = |f: &dyn Fn(&Pw) -> bool| started.iter().filter(|c| f(&c.pw.unwrap())).count() as i64;
+            assert_eq!(count_of(&figures.by_doelgroep, "NIEUW_BESCHUT"), with(&|p| p.doelgroep == pb::Doelgroep::NieuwBeschut), "{label}");
+            assert_eq!(count_of(&figures.by_uitstroomprofiel, "NIET_BEKEND"), with(&|p| p.profiel == pb::Uitstroomprofiel::NietBekend), "{label}");
+            assert_eq!(count_of(&figures.by_loonwaardeklasse, "FORFAITAIR"), with(&|p| p.loonwaarde.is_none()), "{label}");
+            assert_eq!(count_of(&figures.by_loonwaardeklasse, "30_TOT_50"), with(&|p| p.loonwaarde == Some(45)), "{label}");
+
+            let completed: Vec<&Followed> =
+                own.values().filter(|c| c.completion.is_some_and(|(day, _)| within(day)) && in_scope(scope, c.municipality)).collect();
+            let figures = employment
+                .get_trajectory_result_figures(pb::GetTrajectoryResultFiguresRequest { scope: scope.clone(), period: period(first, last) })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(figures.completed, completed.len() as i64, "{label}");
+            for group in &figures.groups {
+                for counted in &group.results {
+                    let expected = completed.iter().filter(|c| c.completion.unwrap().1 as i32 == counted.result).count() as i64;
+                    assert_eq!(counted.count, expected, "{label}: result {}", counted.result);
+                }
+            }
+            let profile = figures
+                .by_uitstroomprofiel
+                .iter()
+                .find(|p| p.uitstroomprofiel_at_start == pb::Uitstroomprofiel::NietBekend as i32)
+                .unwrap();
+            let expected = completed.iter().filter(|c| c.pw.is_some_and(|p| p.profiel == pb::Uitstroomprofiel::NietBekend)).count() as i64;
+            assert_eq!(profile.completed, expected, "{label}: by the profile of the contract as it is now");
+            compared += started.len() + completed.len();
+        }
+    }
+    // The data is rich enough for the comparisons to mean something.
+    let wsw_completed = own.values().filter(|c| c.kind == pb::ContractKind::Wsw && c.completion.is_some()).count();
+    assert!(compared > 1000 && wsw_completed > 5, "{compared} compared, {wsw_completed} completed WSW");
+}

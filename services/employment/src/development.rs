@@ -6,12 +6,14 @@
 use chrono::{Months, NaiveDate};
 use partnership_platform::store::is_unique_violation;
 use partnership_platform::ServiceError;
+use partnership_platform::tally::Tallies;
 use rust_decimal::Decimal;
 
 use crate::Employment;
 use crate::domain::contract::{Contract, ContractKind, Loonwaarde, Uitstroomprofiel, WerkladderStep};
 use crate::domain::trajectory::{TrajectoryResult, past_maximum};
 use crate::store::{self, ActivityRow, EventRow, TrajectoryFilter, TrajectoryRow};
+use crate::tallies;
 
 /// A development event's change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,7 @@ pub fn measurement_deadline(start: NaiveDate) -> NaiveDate {
 impl Employment {
     pub async fn complete_trajectory(&self, id: &str, date: NaiveDate, result: TrajectoryResult) -> Result<TrajectoryRow, ServiceError> {
         let mut tx = self.db.begin_write().await?;
+        store::lock_contract_of_trajectory(tx.conn(), id).await?;
         let trajectory =
             store::trajectory_by_id(tx.conn(), id).await?.ok_or_else(|| ServiceError::not_found("trajectory", id))?;
         if let Some((done, _)) = trajectory.completion {
@@ -65,7 +68,12 @@ impl Employment {
         if date < trajectory.contract.start_date {
             return Err(ServiceError::invalid("completion_date", format!("is before the start, {}", trajectory.contract.start_date)));
         }
-        store::complete_trajectory(tx.conn(), id, date, result).await?;
+        if !store::complete_trajectory(tx.conn(), id, date, result).await? {
+            return Err(ServiceError::Aborted("the trajectory was completed by a call at the same time; read it again".into()));
+        }
+        let mut kept = Tallies::new();
+        tallies::completed(&mut kept, &trajectory.contract, date, result);
+        kept.write(tx.conn()).await?;
         tx.commit().await?;
         Ok(TrajectoryRow { completion: Some((date, result)), ..trajectory })
     }
@@ -194,7 +202,12 @@ impl Employment {
             }
         }
         match store::insert_activity(tx.conn(), &activity, request_id.as_deref(), &crate::now()).await {
-            Ok(()) => tx.commit().await?,
+            Ok(()) => {
+                let mut kept = Tallies::new();
+                tallies::activity(&mut kept, &activity.municipality_code, &activity.kind, activity.date);
+                kept.write(tx.conn()).await?;
+                tx.commit().await?
+            }
             Err(err) if is_unique_violation(&err) => {
                 drop(tx);
                 let mut conn = self.db.pool().acquire().await?;

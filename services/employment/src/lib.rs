@@ -24,6 +24,7 @@ pub mod outbox;
 mod push;
 pub use push::MAX_PUSH_BYTES;
 pub mod store;
+pub mod tallies;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

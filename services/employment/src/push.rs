@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use partnership_platform::auth::Caller;
 use partnership_platform::store::JsonRows;
+use partnership_platform::tally::Tallies;
 use partnership_platform::{ServiceError, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::intake as ipb;
@@ -15,6 +16,7 @@ use partnership_proto::intake as ipb;
 use crate::Employment;
 use crate::domain::contract::{Contract, ContractKind, Rejection, check};
 use crate::store::{self, OutboxRow};
+use crate::tallies;
 
 /// The most contracts one push may carry.
 pub const MAX_PUSH: usize = 10_000;
@@ -162,22 +164,28 @@ impl Employment {
         let mut tx = self.db.begin_write().await?;
         // Consecutive inserts travel together (on SQLite, one round trip).
         let mut inserts: Vec<JsonRows> = Vec::new();
+        let mut replaced: Vec<(Contract, Contract)> = Vec::new();
         for step in plan.steps {
             match step {
                 Step::Insert(rows) => inserts.extend(rows),
                 Step::Replace { old, version, new, fingerprint } => {
                     store::insert_rows(tx.conn(), &std::mem::take(&mut inserts)).await?;
-                    store::replace_contract(tx.conn(), &old, version, &new, &fingerprint, &now).await?
+                    store::replace_contract(tx.conn(), &old, version, &new, &fingerprint, &now).await?;
+                    replaced.push((old, new));
                 }
             }
         }
+        let opened: Vec<(String, String, String)> =
+            plan.became_pw.iter().map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone())).collect();
         // The contracts are written (on SQLite's thread) while the rows of
         // what they cause are built.
         let (written, caused) = tokio::join!(store::insert_rows(tx.conn(), &inserts), async {
-            caused_rows(&plan.became_pw, audited, &now)
+            caused_rows(&opened, &plan.became_pw, audited, &now)
         });
         written?;
         store::insert_rows(tx.conn(), &caused).await?;
+        let kept = kept_figures(tx.conn(), &opened, &plan.pw_contracts, &replaced).await?;
+        kept.write(tx.conn()).await?;
         tx.commit_promptly().await?;
         audited.into_iter().for_each(Caller::record_committed);
         Ok(plan.outcomes)
@@ -185,17 +193,56 @@ impl Employment {
 }
 
 /// The rows of what the pushed contracts cause: a PW dienstverband at IBN
-/// starts a development trajectory unless one is still open (the store
-/// leaves those out, see `store::opened_trajectory_rows`), and intake is
-/// told (outbox); and the call's audit record, if it is audited.
-fn caused_rows(became_pw: &[OutboxRow], audited: Option<&Caller>, now: &str) -> Vec<JsonRows> {
-    let trajectories: Vec<(String, String, String)> =
-        became_pw.iter().map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone())).collect();
-    let mut rows = store::opened_trajectory_rows(&trajectories);
+/// starts a development trajectory (`opened`: id, candidate, contract)
+/// unless one is still open (the store leaves those out, see
+/// `store::opened_trajectory_rows`), and intake is told (outbox); and the
+/// call's audit record, if it is audited.
+fn caused_rows(opened: &[(String, String, String)], became_pw: &[OutboxRow], audited: Option<&Caller>, now: &str) -> Vec<JsonRows> {
+    let mut rows = store::opened_trajectory_rows(opened);
     rows.extend(store::outbox_rows(became_pw, now));
     let record = audited.and_then(Caller::success_record);
     rows.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
     rows
+}
+
+/// What the push did to the figures kept on write (`crate::tallies`),
+/// read back after its writes in its transaction: each trajectory it
+/// opened counts with its contract as pushed (`pw_contracts`, the last
+/// version of each contract that became PW); a trajectory already stored
+/// whose contract changed counts with the new contract instead of the old,
+/// with its completion as stored now (after the contract's row was written,
+/// so a completion committed meanwhile is seen; see
+/// `store::lock_contract_of_trajectory`).
+async fn kept_figures(
+    conn: &mut sqlx::AnyConnection,
+    opened: &[(String, String, String)],
+    pw_contracts: &HashMap<String, Contract>,
+    replaced: &[(Contract, Contract)],
+) -> Result<Tallies, ServiceError> {
+    let mut kept = Tallies::new();
+    let mut ids: Vec<String> = pw_contracts.keys().cloned().chain(replaced.iter().map(|(_, new)| new.hr_contract_id.clone())).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(kept);
+    }
+    let opened_now: HashSet<&str> = opened.iter().map(|(id, _, _)| id.as_str()).collect();
+    let mut stored_before = HashMap::new();
+    for (contract_id, trajectory_id, completion) in store::trajectories_of_contracts(conn, &ids).await? {
+        match pw_contracts.get(&contract_id) {
+            Some(contract) if opened_now.contains(trajectory_id.as_str()) => tallies::trajectory(&mut kept, contract, None, 1),
+            _ => {
+                stored_before.insert(contract_id, completion);
+            }
+        }
+    }
+    for (old, new) in replaced {
+        if let Some(completion) = stored_before.get(&new.hr_contract_id) {
+            tallies::trajectory(&mut kept, old, *completion, -1);
+            tallies::trajectory(&mut kept, new, *completion, 1);
+        }
+    }
+    Ok(kept)
 }
 
 /// Stored contracts' versions and fingerprints, by HR contract id.
@@ -210,6 +257,8 @@ struct Plan {
     /// A contract became a PW dienstverband (new, or changed to PW): an
     /// outbox message each, and a trajectory unless one is open.
     became_pw: Vec<OutboxRow>,
+    /// The last version in this push of each contract in `became_pw`.
+    pw_contracts: HashMap<String, Contract>,
 }
 
 /// A contract write.
@@ -240,7 +289,8 @@ impl Plan {
             .collect();
         let mut current = store::contracts_by_ids(conn, &changed).await?;
 
-        let mut plan = Plan { outcomes: Vec::with_capacity(items.len()), steps: Vec::new(), became_pw: Vec::new() };
+        let mut plan =
+            Plan { outcomes: Vec::with_capacity(items.len()), steps: Vec::new(), became_pw: Vec::new(), pw_contracts: HashMap::new() };
         let mut created: HashSet<String> = HashSet::new();
         let mut inserts: Vec<(Contract, String)> = Vec::new();
         for ((id, item), fingerprint) in items.into_iter().zip(fingerprints) {
@@ -292,6 +342,11 @@ impl Plan {
         }
         if !inserts.is_empty() {
             plan.steps.push(Step::Insert(store::contract_rows(&inserts, at)));
+        }
+        for m in &plan.became_pw {
+            if let Some((contract, _, _)) = current.get(&m.hr_contract_id) {
+                plan.pw_contracts.insert(m.hr_contract_id.clone(), contract.clone());
+            }
         }
         Ok(plan)
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use partnership_platform::store::{Backend, Cell, JSON_LIST, JsonRows, Sql, for_each_packed, table_for};
 use partnership_platform::store::rows::{corrupt, date, opt_date, parsed_date};
+use partnership_platform::tally;
 use partnership_platform::{Migration, ServiceError};
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
@@ -15,6 +16,7 @@ use crate::domain::contract::{
 };
 use crate::domain::figures::{Completion, Period};
 use crate::domain::trajectory::TrajectoryResult;
+use crate::tallies;
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "employment", sql: include_str!("../migrations/0001_employment.sql") },
@@ -25,6 +27,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "contracts by municipality and dates",
         sql: include_str!("../migrations/0004_contracts_by_municipality_dates.sql"),
     },
+    tally::tables(5),
+    Migration { version: 6, name: "tallies of the stored facts", sql: include_str!("../migrations/0006_tally_backfill.sql") },
+    tally::months_from_days(7),
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;
@@ -36,11 +41,6 @@ fn code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<O
 
 fn required_code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
     code(row, column, parse)?.ok_or_else(|| corrupt(column, "NULL"))
-}
-
-/// The `loonwaarde` column of a PW contract: `FORFAITAIR` or the percentage.
-fn loonwaarde(row: &AnyRow) -> Result<Loonwaarde> {
-    loonwaarde_of(row.try_get::<Option<String>, _>("loonwaarde")?.as_deref())
 }
 
 fn loonwaarde_of(text: Option<&str>) -> Result<Loonwaarde> {
@@ -119,10 +119,7 @@ fn bind_contract(sql: &mut Sql, c: &Contract) {
 fn contract_texts(c: &Contract) -> [Option<std::borrow::Cow<'_, str>>; 12] {
     use std::borrow::Cow;
     let pw = c.pw.as_ref();
-    let loonwaarde = pw.map(|p| match p.loonwaarde {
-        Loonwaarde::Forfaitair => Cow::Borrowed("FORFAITAIR"),
-        Loonwaarde::Measured(percent) => Cow::Owned(percent.normalize().to_string()),
-    });
+    let loonwaarde = pw.map(|p| loonwaarde_text(&p.loonwaarde));
     let code = |code: Option<&'static str>| code.map(Cow::Borrowed);
     [
         Some(Cow::Borrowed(c.hr_contract_id.as_str())),
@@ -138,6 +135,41 @@ fn contract_texts(c: &Contract) -> [Option<std::borrow::Cow<'_, str>>; 12] {
         loonwaarde,
         code(pw.map(|p| p.werkladder_step.code())),
     ]
+}
+
+/// A loonwaarde as its column holds it.
+fn loonwaarde_text(loonwaarde: &Loonwaarde) -> std::borrow::Cow<'static, str> {
+    match loonwaarde {
+        Loonwaarde::Forfaitair => "FORFAITAIR".into(),
+        Loonwaarde::Measured(percent) => percent.normalize().to_string().into(),
+    }
+}
+
+/// A PW classification as the text of its five columns joined by `|`: the
+/// key the started dienstverbanden are kept under (`crate::tallies`;
+/// migration 6 joins the same columns).
+pub fn classification_key(pw: &PwClassification) -> String {
+    [
+        pw.soort_plaatsing.code(),
+        pw.doelgroep.code(),
+        pw.uitstroomprofiel.code(),
+        &loonwaarde_text(&pw.loonwaarde),
+        pw.werkladder_step.code(),
+    ]
+    .join("|")
+}
+
+/// A [`classification_key`] read back.
+pub fn classification_of_key(key: &str) -> Result<PwClassification> {
+    let bad = || corrupt("started tally key", key);
+    let [soort, doelgroep, profiel, loonwaarde, step] = key.split('|').collect::<Vec<_>>()[..] else { return Err(bad()) };
+    Ok(PwClassification {
+        soort_plaatsing: SoortPlaatsing::from_code(soort).ok_or_else(bad)?,
+        doelgroep: Doelgroep::from_code(doelgroep).ok_or_else(bad)?,
+        uitstroomprofiel: Uitstroomprofiel::from_code(profiel).ok_or_else(bad)?,
+        loonwaarde: loonwaarde_of(Some(loonwaarde))?,
+        werkladder_step: WerkladderStep::from_code(step).ok_or_else(bad)?,
+    })
 }
 
 /// The columns of a new contract row, CONTRACT_COLUMNS first.
@@ -348,35 +380,23 @@ fn running<'a>(sql: &'a mut Sql, alias: &str, first: NaiveDate, last: NaiveDate)
 }
 
 /// The classifications of the PW contracts that started a dienstverband in
-/// the period (they have a trajectory), with how many share each.
+/// the period (they have a trajectory), with how many share each: the
+/// figure kept on write (`crate::tallies::STARTED`).
 pub async fn started_pw_classifications(
     conn: &mut AnyConnection,
     codes: Option<&[String]>,
     period: Period,
 ) -> Result<Vec<(PwClassification, u64)>> {
-    let mut sql = Sql::new(
-        "SELECT c.soort_plaatsing, c.doelgroep, c.uitstroomprofiel, c.loonwaarde, c.werkladder_step, COUNT(*) AS n
-         FROM contracts c JOIN trajectories t ON t.hr_contract_id = c.hr_contract_id
-         WHERE c.kind = 'PW' AND c.soort_plaatsing IS NOT NULL AND c.start_date >= ",
-    );
-    sql.bind(period.first).push(" AND c.start_date <= ").bind(period.last);
-    in_scope(&mut sql, "c", codes)
-        .push(" GROUP BY c.soort_plaatsing, c.doelgroep, c.uitstroomprofiel, c.loonwaarde, c.werkladder_step");
-    sql.query()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            let classification = PwClassification {
-                soort_plaatsing: required_code(row, "soort_plaatsing", SoortPlaatsing::from_code)?,
-                doelgroep: required_code(row, "doelgroep", Doelgroep::from_code)?,
-                uitstroomprofiel: required_code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
-                loonwaarde: loonwaarde(row)?,
-                werkladder_step: required_code(row, "werkladder_step", WerkladderStep::from_code)?,
-            };
-            Ok((classification, row.try_get::<i64, _>("n")? as u64))
-        })
+    let sums = tally::sums(conn, tallies::STARTED, "", codes, period.first, period.last).await?;
+    tally::per_key(sums)
+        .into_iter()
+        .map(|(key, n)| Ok((classification_of_key(&key)?, counted(tallies::STARTED, n)?)))
         .collect()
+}
+
+/// A kept count as a number of things; a negative sum is a corrupt store.
+fn counted(figure: &str, n: i64) -> Result<u64> {
+    u64::try_from(n).map_err(|_| corrupt(figure, &n.to_string()))
 }
 
 /// Distinct persons with a contract running on the day, per contract kind.
@@ -704,28 +724,56 @@ pub async fn complete_trajectory(conn: &mut AnyConnection, id: &str, date: Naive
 }
 
 /// Trajectories completed in the period, counted by result and by the
-/// uitstroomprofiel of the contract that started them (the figures need
-/// counts, not trajectories).
+/// uitstroomprofiel of the contract that started them: the figure kept on
+/// write (`crate::tallies::COMPLETED`).
 pub async fn completions(conn: &mut AnyConnection, codes: Option<&[String]>, period: Period) -> Result<Vec<Completion>> {
-    let mut sql = Sql::new(
-        "SELECT t.result, c.uitstroomprofiel, COUNT(*) AS n
-         FROM trajectories t JOIN contracts c ON c.hr_contract_id = t.hr_contract_id
-         WHERE t.result IS NOT NULL AND t.completion_date >= ",
-    );
-    sql.bind(period.first).push(" AND t.completion_date <= ").bind(period.last);
-    in_scope(&mut sql, "c", codes).push(" GROUP BY t.result, c.uitstroomprofiel");
-    sql.query()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(Completion {
-                result: required_code(row, "result", TrajectoryResult::from_code)?,
-                uitstroomprofiel_at_start: code(row, "uitstroomprofiel", Uitstroomprofiel::from_code)?,
-                count: row.try_get::<i64, _>("n")? as u64,
-            })
+    let sums = tally::sums(conn, tallies::COMPLETED, "", codes, period.first, period.last).await?;
+    tally::per_key(sums)
+        .into_iter()
+        .map(|(key, n)| {
+            let (result, uitstroomprofiel_at_start) = tallies::parse_completed_key(&key).ok_or_else(|| corrupt("completed tally key", &key))?;
+            Ok(Completion { result, uitstroomprofiel_at_start, count: counted(tallies::COMPLETED, n)? })
         })
         .collect()
+}
+
+/// The trajectories of these contracts: (HR contract id, trajectory id,
+/// completion).
+pub async fn trajectories_of_contracts(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String, Option<(NaiveDate, TrajectoryResult)>)>> {
+    let backend = Backend::of(conn);
+    let mut found = Vec::new();
+    for chunk in ids.chunks(JSON_LIST) {
+        let mut sql = Sql::new("SELECT hr_contract_id, id, completion_date, result FROM trajectories WHERE hr_contract_id IN ");
+        sql.bind_json_list(backend, chunk);
+        let rows: Vec<(String, String, Option<String>, Option<String>)> =
+            sql.fetch_packed(conn, &["hr_contract_id", "id", "completion_date", "result"]).await?;
+        for (contract, id, day, result) in rows {
+            let completion = match (day, result) {
+                (Some(day), Some(result)) => {
+                    let result = TrajectoryResult::from_code(&result).ok_or_else(|| corrupt("result", &result))?;
+                    Some((parsed_date("completion_date", &day)?, result))
+                }
+                _ => None,
+            };
+            found.push((contract, id, completion));
+        }
+    }
+    Ok(found)
+}
+
+/// Takes the write lock on the contract of a trajectory (on PostgreSQL the
+/// row's; SQLite has one writer anyway), so that a push changing the
+/// contract and the trajectory's completion are kept on write one after
+/// the other, each seeing the other's result.
+pub async fn lock_contract_of_trajectory(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("UPDATE contracts SET version = version WHERE hr_contract_id = (SELECT hr_contract_id FROM trajectories WHERE id = $1)")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 // ------------------------------------------------------------- development
@@ -854,16 +902,11 @@ pub async fn activity_by_request_id(conn: &mut AnyConnection, request_id: &str) 
         .transpose()
 }
 
-/// Activities per kind in the period.
+/// Activities per kind in the period: the figure kept on write
+/// (`crate::tallies::ACTIVITIES`).
 pub async fn activity_counts(conn: &mut AnyConnection, codes: Option<&[String]>, period: Period) -> Result<Vec<(String, u64)>> {
-    let mut sql = Sql::new("SELECT kind, COUNT(*) AS n FROM activities WHERE activity_date >= ");
-    sql.bind(period.first).push(" AND activity_date <= ").bind(period.last);
-    if let Some(codes) = codes {
-        sql.push(" AND municipality_code IN ").bind_list(codes);
-    }
-    sql.push(" GROUP BY kind");
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get::<i64, _>("n")? as u64))).collect()
+    let sums = tally::sums(conn, tallies::ACTIVITIES, "", codes, period.first, period.last).await?;
+    tally::per_key(sums).into_iter().map(|(kind, n)| Ok((kind, counted(tallies::ACTIVITIES, n)?))).collect()
 }
 
 // ------------------------------------------------------------------ outbox

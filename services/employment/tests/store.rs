@@ -42,6 +42,16 @@ async fn ids(employment: &Employment, filter: ContractFilter) -> Vec<String> {
     listed.into_iter().map(|l| l.contract.hr_contract_id).collect()
 }
 
+/// Computes the figures kept on write again from the stored rows, as the
+/// migration does for a store written before they were kept.
+async fn recompute_kept_figures(employment: &Employment) {
+    let pool = employment.db().pool();
+    sqlx::raw_sql("DELETE FROM tally_days; DELETE FROM tally_months").execute(pool).await.unwrap();
+    for migration in store::MIGRATIONS.iter().filter(|m| m.version >= 6) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(pool).await.unwrap();
+    }
+}
+
 async fn each_store(test: impl AsyncFn(Employment, &str)) {
     for store in test_stores("employment").await.expect("test stores") {
         // Intake is not needed by the store; its URL is never called here.
@@ -114,8 +124,12 @@ async fn trajectories_complete_once_and_count_in_their_period() {
         assert!(store::complete_trajectory(tx.conn(), "t-1", d("2022-05-01"), TrajectoryResult::DvbIbnKernbezetting).await.unwrap());
         assert!(!store::complete_trajectory(tx.conn(), "t-1", d("2022-06-01"), TrajectoryResult::Verhuisd).await.unwrap());
         tx.commit().await.unwrap();
+        // Written below the operations, so counted only once the kept
+        // figures are computed from the rows (as for an older store).
         let mut conn = employment.db().pool().acquire().await.unwrap();
         let year = |y: i32| Period { first: NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), last: NaiveDate::from_ymd_opt(y, 12, 31).unwrap() };
+        assert!(store::completions(&mut conn, None, year(2022)).await.unwrap().is_empty(), "{label}");
+        recompute_kept_figures(&employment).await;
         let done = store::completions(&mut conn, None, year(2022)).await.unwrap();
         assert_eq!(done.len(), 1, "{label}");
         assert_eq!(done[0].result, TrajectoryResult::DvbIbnKernbezetting);
@@ -205,6 +219,7 @@ async fn events_and_activities_are_idempotent_by_request_id() {
         assert_eq!(store::event_by_request_id(&mut conn, "r1").await.unwrap(), Some(event), "{label}");
         assert_eq!(store::activity_by_request_id(&mut conn, "r2").await.unwrap(), Some(activity));
         let q2 = Period { first: d("2022-04-01"), last: d("2022-06-30") };
+        recompute_kept_figures(&employment).await;
         assert_eq!(store::activity_counts(&mut conn, Some(&["GM0828".into()]), q2).await.unwrap(), [("JOBCOACHING".into(), 1)]);
         assert!(store::activity_counts(&mut conn, Some(&["GM1721".into()]), q2).await.unwrap().is_empty());
     })
@@ -228,6 +243,68 @@ async fn the_outbox_hands_out_what_is_due_until_it_is_delivered() {
         store::mark_delivered(&mut conn, "m1", "applied", "t").await.unwrap();
         assert!(store::pending_outbox(&mut conn, d("2026-01-01"), 10).await.unwrap().is_empty());
         assert_eq!(store::outbox_counts(&mut conn).await.unwrap(), (1, 1), "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_figures_kept_on_write_are_those_of_the_stored_rows() {
+    each_store(async |employment, label| {
+        let year = |y: i32| Period { first: NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), last: NaiveDate::from_ymd_opt(y, 12, 31).unwrap() };
+        let oss = ["GM0828".to_owned()];
+        // Stored as a push stores them, with what the push keeps: three
+        // starters (one in Bernheze, one forfaitair, one WSW without a
+        // municipality, which counts for no started figure).
+        let mut tx = employment.db().begin_write().await.unwrap();
+        let mut measured = pw("HR-1", "c1", "2022-03-01", "GM0828");
+        measured.pw.as_mut().unwrap().loonwaarde = Loonwaarde::Measured("42.50".parse().unwrap());
+        let bernheze = pw("HR-2", "c2", "2022-04-01", "GM1721");
+        let forfaitair = pw("HR-3", "c3", "2023-01-15", "GM0828");
+        let mut wsw = pw("HR-4", "c4", "2022-05-01", "GM0828");
+        (wsw.kind, wsw.pw, wsw.municipality_code) = (ContractKind::Wsw, None, None);
+        let mut kept = partnership_platform::tally::Tallies::new();
+        for (k, c) in [&measured, &bernheze, &forfaitair, &wsw].into_iter().enumerate() {
+            store::insert_contract(tx.conn(), c, &c.fingerprint(), "t").await.unwrap();
+            store::insert_trajectory(tx.conn(), &format!("t-{k}"), &c.candidate_id, &c.hr_contract_id).await.unwrap();
+            partnership_employment::tallies::trajectory(&mut kept, c, None, 1);
+        }
+        kept.write(tx.conn()).await.unwrap();
+        let activity = ActivityRow { id: "a1".into(), kind: "JOBCOACHING".into(), candidate_id: None, municipality_code: "GM0828".into(), date: d("2022-04-01") };
+        store::insert_activity(tx.conn(), &activity, None, "t").await.unwrap();
+        tx.commit().await.unwrap();
+        // Kept on write by the operations themselves.
+        employment.complete_trajectory("t-0", d("2022-11-30"), TrajectoryResult::DvbIbnKernbezetting).await.unwrap();
+        employment.complete_trajectory("t-3", d("2022-12-01"), TrajectoryResult::Verhuisd).await.unwrap();
+        let mut kept = partnership_platform::tally::Tallies::new();
+        partnership_employment::tallies::activity(&mut kept, "GM0828", "JOBCOACHING", d("2022-04-01"));
+        kept.write(&mut *employment.db().pool().acquire().await.unwrap()).await.unwrap();
+
+        let figures = async || {
+            let mut conn = employment.db().pool().acquire().await.unwrap();
+            let mut started = store::started_pw_classifications(&mut conn, None, year(2022)).await.unwrap();
+            started.sort_by_key(|(c, _)| store::classification_key(c));
+            let started_oss = store::started_pw_classifications(&mut conn, Some(&oss), year(2022)).await.unwrap();
+            let started_2023 = store::started_pw_classifications(&mut conn, Some(&oss), year(2023)).await.unwrap();
+            let mut done = store::completions(&mut conn, None, year(2022)).await.unwrap();
+            done.sort_by_key(|c| (c.result.code(), c.uitstroomprofiel_at_start.map(|p| p.code())));
+            let done_oss = store::completions(&mut conn, Some(&oss), Period { first: d("2022-12-01"), last: d("2022-12-31") }).await.unwrap();
+            let activities = store::activity_counts(&mut conn, Some(&oss), year(2022)).await.unwrap();
+            (started, started_oss, started_2023, done, done_oss, activities)
+        };
+        let on_write = figures().await;
+        let (started, started_oss, started_2023, done, done_oss, activities) = on_write.clone();
+        assert_eq!(started.len(), 2, "{label}: the two 2022 starters, each its own classification");
+        assert!(started.iter().any(|(c, n)| *n == 1 && c.loonwaarde == Loonwaarde::Measured("42.5".parse().unwrap())));
+        assert_eq!(started_oss.iter().map(|(_, n)| n).sum::<u64>(), 1, "{label}: Bernheze's is not Oss's");
+        assert_eq!(started_2023.iter().map(|(_, n)| n).sum::<u64>(), 1);
+        assert_eq!(done.len(), 2, "{label}");
+        assert_eq!((done[0].result, done[0].uitstroomprofiel_at_start, done[0].count), (TrajectoryResult::DvbIbnKernbezetting, Some(Uitstroomprofiel::Forfaitair), 1));
+        assert_eq!((done[1].result, done[1].uitstroomprofiel_at_start, done[1].count), (TrajectoryResult::Verhuisd, None, 1), "{label}: the WSW contract has no profile");
+        assert!(done_oss.is_empty(), "{label}: the WSW contract has no municipality, and Oss's completion was in November");
+        assert_eq!(activities, [("JOBCOACHING".to_owned(), 1)]);
+
+        recompute_kept_figures(&employment).await;
+        assert_eq!(figures().await, on_write, "{label}: the migration computes from the rows what was kept on write");
     })
     .await;
 }

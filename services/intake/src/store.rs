@@ -478,14 +478,9 @@ pub async fn mark_superseded(conn: &mut AnyConnection, registration_id: &str, se
 /// summed up to that date (see `crate::tallies`). A registration dated
 /// after `as_of` has no status yet on it, so it is not counted.
 pub async fn cohort_counts(conn: &mut AnyConnection, codes: &[String], year: i32, as_of: NaiveDate) -> Result<Vec<StatusCount>> {
-    let sums = tally::sums(conn, tallies::STATUS, &year.to_string(), codes, tally::beginning(), as_of).await?;
-    let mut per_key: BTreeMap<String, i64> = BTreeMap::new();
-    for sum in sums {
-        *per_key.entry(sum.key).or_default() += sum.n;
-    }
-    per_key
+    let sums = tally::sums(conn, tallies::STATUS, &year.to_string(), Some(codes), tally::beginning(), as_of).await?;
+    tally::per_key(sums)
         .into_iter()
-        .filter(|(_, n)| *n != 0)
         .map(|(key, n)| {
             let (youth, status, reason) = tallies::parse_status_key(&key).ok_or_else(|| corrupt("status tally key", &key))?;
             let count = u64::try_from(n).map_err(|_| corrupt("status tally", &n.to_string()))?;
@@ -509,7 +504,7 @@ pub async fn municipality_year_counts(
         let (_, year_end) = dates::year_bounds(year).ok_or_else(|| corrupt("year", &year.to_string()))?;
         let last = year_end.min(to);
         let mut per_municipality: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for sum in tally::sums(conn, tallies::REGISTERED, "", codes, first, last).await? {
+        for sum in tally::sums(conn, tallies::REGISTERED, "", Some(codes), first, last).await? {
             let n = u64::try_from(sum.n).map_err(|_| corrupt("registered tally", &sum.n.to_string()))?;
             let entry = per_municipality.entry(sum.municipality_code).or_default();
             entry.0 += n;

@@ -188,31 +188,35 @@ fn month_text(d: NaiveDate) -> String {
 }
 
 /// The sums of `figure` (its `part`) per municipality and key over the days
-/// `from..=to`, for the municipalities `codes`. Keys summing to zero are
-/// left out.
+/// `from..=to`, for the municipalities `codes` (every municipality the
+/// figure counts in, when None). Keys summing to zero are left out.
 pub async fn sums(
     conn: &mut AnyConnection,
     figure: &str,
     part: &str,
-    codes: &[String],
+    codes: Option<&[String]>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Sum>, sqlx::Error> {
-    if to < from || codes.is_empty() {
+    if to < from || codes.is_some_and(|codes| codes.is_empty()) {
         return Ok(Vec::new());
     }
     let backend = Backend::of(conn);
     let split = split(from, to);
+    let in_scope = |sql: &mut Sql| {
+        if let Some(codes) = codes {
+            sql.push(" AND municipality_code IN ").bind_json_list(backend, codes);
+        }
+    };
     let mut sql = Sql::new("SELECT municipality_code, key, CAST(SUM(n) AS BIGINT) AS n FROM (");
     let mut first = true;
     if let Some((first_month, last_month)) = split.months {
         sql.push("SELECT municipality_code, key, n FROM tally_months WHERE figure = ")
             .bind(figure)
             .push(" AND part = ")
-            .bind(part)
-            .push(" AND municipality_code IN ")
-            .bind_json_list(backend, codes)
-            .push(" AND month >= ")
+            .bind(part);
+        in_scope(&mut sql);
+        sql.push(" AND month >= ")
             .bind(month_text(first_month))
             .push(" AND month <= ")
             .bind(month_text(last_month));
@@ -226,10 +230,9 @@ pub async fn sums(
         sql.push("SELECT municipality_code, key, n FROM tally_days WHERE figure = ")
             .bind(figure)
             .push(" AND part = ")
-            .bind(part)
-            .push(" AND municipality_code IN ")
-            .bind_json_list(backend, codes)
-            .push(" AND day >= ")
+            .bind(part);
+        in_scope(&mut sql);
+        sql.push(" AND day >= ")
             .bind(from)
             .push(" AND day <= ")
             .bind(to);
@@ -237,6 +240,17 @@ pub async fn sums(
     sql.push(") t GROUP BY municipality_code, key HAVING SUM(n) <> 0");
     let rows: Vec<(String, String, i64)> = sql.fetch_packed(conn, &["municipality_code", "key", "n"]).await?;
     Ok(rows.into_iter().map(|(municipality_code, key, n)| Sum { municipality_code, key, n }).collect())
+}
+
+/// [`sums`] added up over the municipalities: per key, those not summing
+/// to zero.
+pub fn per_key(sums: Vec<Sum>) -> BTreeMap<String, i64> {
+    let mut per_key: BTreeMap<String, i64> = BTreeMap::new();
+    for sum in sums {
+        *per_key.entry(sum.key).or_default() += sum.n;
+    }
+    per_key.retain(|_, n| *n != 0);
+    per_key
 }
 
 #[cfg(test)]
