@@ -803,6 +803,7 @@ struct Followed {
     person: u32,
     kind: pb::ContractKind,
     start: NaiveDate,
+    end: Option<NaiveDate>,
     municipality: &'static str,
     pw: Option<Pw>,
     completion: Option<(NaiveDate, pb::TrajectoryResult)>,
@@ -810,7 +811,8 @@ struct Followed {
 
 impl Followed {
     fn input(&self, id: &str) -> pb::ContractInput {
-        let mut input = contract(id, self.person, self.kind, &self.start.to_string(), None, "24", self.pw);
+        let end = self.end.map(|e| e.to_string());
+        let mut input = contract(id, self.person, self.kind, &self.start.to_string(), end.as_deref(), "24", self.pw);
         match &mut input.pw {
             Some(pw) => pw.paying_municipality_code = self.municipality.into(),
             None => input.municipality_code = self.municipality.into(),
@@ -820,7 +822,7 @@ impl Followed {
 }
 
 #[tokio::test]
-async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them() {
+async fn the_figures_kept_on_write_follow_the_contracts_as_hr_changes_them() {
     use pb::TrajectoryResult as R;
     let suite = spawn_suite().await;
     let mut intake = suite.intake().await;
@@ -843,12 +845,23 @@ async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them()
         loonwaarde: rng.pick(&[None, Some(25), Some(45), Some(65), Some(90)]),
         step: pb::WerkladderStep::WerkenBinnenIbn,
     };
-    // One PW contract per person: each starts one trajectory.
+    // One PW contract per person ("K-"): each starts one trajectory. A
+    // third get a second contract ("L-", no trajectory: the first is open
+    // when it arrives): a renewal the next day, an overlapping one, or one
+    // after a gap; PW in another municipality or WSW.
     let mut own: BTreeMap<String, Followed> = BTreeMap::new();
     for person in 1..=persons {
         let start = d("2021-06-01") + chrono::Duration::days(rng.below(900) as i64);
+        let end = (rng.below(3) != 0).then(|| start + chrono::Duration::days(60 + rng.below(400) as i64));
         let pw = Some(classification(&mut rng));
-        own.insert(format!("K-{person:03}"), Followed { person, kind: pb::ContractKind::Pw, start, municipality: rng.pick(&municipalities), pw, completion: None });
+        let municipality = rng.pick(&municipalities);
+        own.insert(format!("K-{person:03}"), Followed { person, kind: pb::ContractKind::Pw, start, end, municipality, pw, completion: None });
+        if let (Some(end), 0) = (end, rng.below(3)) {
+            let start = end + chrono::Duration::days(rng.pick(&[1, -20, 45]));
+            let (kind, pw) = if rng.below(2) == 0 { (pb::ContractKind::Pw, Some(classification(&mut rng))) } else { (pb::ContractKind::Wsw, None) };
+            let municipality = if rng.below(2) == 0 { municipality } else { rng.pick(&municipalities) };
+            own.insert(format!("L-{person:03}"), Followed { person, kind, start, end: None, municipality, pw, completion: None });
+        }
     }
     let mut hr = suite.hr().await;
     let push = async |hr: &mut Hr, own: &BTreeMap<String, Followed>| {
@@ -868,7 +881,7 @@ async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them()
     assert_eq!(trajectories.len(), persons as usize);
     let trajectory_of: HashMap<String, String> = trajectories.into_iter().map(|t| (t.hr_contract_id, t.id)).collect();
     let complete = async |employment: &mut pb::employment_service_client::EmploymentServiceClient<Authed>, own: &mut BTreeMap<String, Followed>, rng: &mut Rng, share: u64| {
-        for (id, c) in own.iter_mut().filter(|(_, c)| c.completion.is_none()) {
+        for (id, c) in own.iter_mut().filter(|(id, c)| id.starts_with("K-") && c.completion.is_none()) {
             if rng.below(share) != 0 {
                 continue;
             }
@@ -885,7 +898,7 @@ async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them()
     complete(&mut employment, &mut own, &mut rng, 3).await;
     for c in own.values_mut() {
         match rng.below(8) {
-            0 => c.pw = Some(classification(&mut rng)),
+            0 if c.kind == pb::ContractKind::Pw => c.pw = Some(classification(&mut rng)),
             1 => c.municipality = rng.pick(&municipalities),
             2 => c.start -= chrono::Duration::days(rng.below(20) as i64),
             3 => (c.kind, c.pw) = (pb::ContractKind::Wsw, None),
@@ -908,14 +921,17 @@ async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them()
         _ => true,
     };
     let scopes = [partnership(), municipality("GM0828"), municipality("GM1991"), area("MEIERIJSTAD_BERNHEZE_BOEKEL"), area("MAASHORST")];
-    let periods = [("2022-01-01", "2022-12-31"), ("2023-01-01", "2023-12-31"), ("2022-03-15", "2023-02-10"), ("2021-01-01", "2025-12-31")];
+    let periods = [("2022-01-01", "2022-12-31"), ("2023-01-01", "2023-09-30"), ("2022-03-15", "2023-02-10"), ("2021-01-01", "2025-12-31")];
     let mut compared = 0;
     for scope in &scopes {
         for (first, last) in periods {
             let within = |day: NaiveDate| d(first) <= day && day <= d(last);
             let label = format!("{scope:?} {first}..{last}");
-            let started: Vec<&Followed> =
-                own.values().filter(|c| c.kind == pb::ContractKind::Pw && within(c.start) && in_scope(scope, c.municipality)).collect();
+            let started: Vec<&Followed> = own
+                .iter()
+                .filter(|(id, c)| id.starts_with("K-") && c.kind == pb::ContractKind::Pw && within(c.start) && in_scope(scope, c.municipality))
+                .map(|(_, c)| c)
+                .collect();
             let figures = employment
                 .get_started_contract_figures(pb::GetStartedContractFiguresRequest { scope: scope.clone(), period: period(first, last) })
                 .await
@@ -950,9 +966,57 @@ async fn started_and_completed_figures_follow_the_contracts_as_hr_changes_them()
             let expected = completed.iter().filter(|c| c.pw.is_some_and(|p| p.profiel == pb::Uitstroomprofiel::NietBekend)).count() as i64;
             assert_eq!(profile.completed, expected, "{label}: by the profile of the contract as it is now");
             compared += started.len() + completed.len();
+
+            // The headcount on the period's last day, with the in- and
+            // outflow over the period (kept per calendar year: the first
+            // two periods are sums, the others counted from the contracts).
+            let on = d(last);
+            let of_scope: Vec<&Followed> = own.values().filter(|c| in_scope(scope, c.municipality)).collect();
+            let persons = |f: &dyn Fn(&Followed) -> bool| -> i64 {
+                of_scope.iter().filter(|c| c.start <= on && c.end.is_none_or(|e| on <= e) && f(c)).map(|c| c.person).collect::<HashSet<_>>().len() as i64
+            };
+            let mut spells: BTreeMap<u32, Vec<(NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+            for c in of_scope.iter().filter(|c| c.kind == pb::ContractKind::Pw) {
+                spells.entry(c.person).or_default().push((c.start, c.end));
+            }
+            let (mut inflow, mut outflow) = (0, 0);
+            for mut contracts in spells.into_values() {
+                contracts.sort();
+                let mut merged: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
+                for (start, end) in contracts {
+                    if let Some((_, last_end)) = merged.last_mut() {
+                        if last_end.is_none_or(|e| start <= e + chrono::Duration::days(1)) {
+                            *last_end = last_end.zip(end).map(|(a, b)| a.max(b));
+                            continue;
+                        }
+                    }
+                    merged.push((start, end));
+                }
+                inflow += i64::from(merged.iter().any(|(start, _)| within(*start)));
+                outflow += i64::from(merged.iter().any(|(_, end)| end.is_some_and(within)));
+            }
+            let headcount = employment
+                .get_headcount_figures(pb::GetHeadcountFiguresRequest { scope: scope.clone(), on: date(last), period: period(first, last) })
+                .await
+                .unwrap()
+                .into_inner();
+            let pw_persons = persons(&|c| c.kind == pb::ContractKind::Pw);
+            let beschut = persons(&|c| c.pw.is_some_and(|p| p.doelgroep == pb::Doelgroep::NieuwBeschut));
+            assert_eq!((headcount.pw_persons, headcount.pw_beschut), (pw_persons, beschut), "{label}: PW and beschut persons");
+            assert_eq!((headcount.pw_inflow, headcount.pw_outflow), (inflow, outflow), "{label}: in- and outflow");
+            for kind in [pb::ContractKind::Pw, pb::ContractKind::Wsw] {
+                let got = headcount.by_kind.iter().find(|k| k.kind == kind as i32).unwrap().persons;
+                assert_eq!(got, persons(&|c| c.kind == kind), "{label}: {kind:?}");
+            }
+            compared += (pw_persons + inflow + outflow) as usize;
         }
     }
     // The data is rich enough for the comparisons to mean something.
     let wsw_completed = own.values().filter(|c| c.kind == pb::ContractKind::Wsw && c.completion.is_some()).count();
-    assert!(compared > 1000 && wsw_completed > 5, "{compared} compared, {wsw_completed} completed WSW");
+    let mut pw_in: HashMap<u32, HashSet<&str>> = HashMap::new();
+    for c in own.values().filter(|c| c.kind == pb::ContractKind::Pw) {
+        pw_in.entry(c.person).or_default().insert(area_of(c.municipality));
+    }
+    let pw_in_two_areas = pw_in.values().filter(|areas| areas.len() > 1).count();
+    assert!(compared > 2000 && wsw_completed > 5 && pw_in_two_areas > 5, "{compared} compared, {wsw_completed} completed WSW, {pw_in_two_areas} in two areas");
 }

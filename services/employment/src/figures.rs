@@ -8,8 +8,8 @@ use partnership_platform::ServiceError;
 use partnership_proto::common as cpb;
 
 use crate::Employment;
-use crate::domain::contract::{Contract, WerkladderStep};
-use crate::domain::figures::{self, Beschut, BeschutEmployee, Headcount, Period, Results, Started};
+use crate::domain::contract::{Contract, ContractKind, WerkladderStep};
+use crate::domain::figures::{self, Beschut, BeschutEmployee, Counted, Headcount, Period, Results, Started};
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
 use crate::store::{self, LksGroup};
@@ -54,20 +54,51 @@ impl Employment {
         Ok(figures::completed(&completions))
     }
 
+    /// The headcount from what is kept per person (`crate::headcount`),
+    /// every acknowledged change counted first; the persons counted apart
+    /// from their contracts. In- and outflow are kept per calendar year, so
+    /// a period from 1 January into the year (what the reports ask) is a
+    /// sum; any other period is counted from the contracts.
     pub async fn headcount_figures(&self, scope: &cpb::Scope, on: NaiveDate, period: Period) -> Result<Headcount, ServiceError> {
         let codes = self.codes(scope).await?;
+        self.count_due_persons().await?;
         let mut conn = self.db.pool().acquire().await?;
         let codes = codes.as_deref();
+        let apart = store::apart_contracts(&mut conn, codes).await?;
+        let apart = || apart.iter().map(|(categories, c)| (categories.as_slice(), c));
+        let mut employed: BTreeMap<Counted, u64> = store::employed_on(&mut conn, codes, on).await?.into_iter().collect();
+        for (counted, n) in figures::apart_running(apart(), on) {
+            *employed.entry(counted).or_default() += n;
+        }
+        let by_kind: Vec<(ContractKind, u64)> =
+            employed.iter().filter_map(|(counted, n)| if let Counted::Kind(kind) = counted { Some((*kind, *n)) } else { None }).collect();
+        let beschut = employed.get(&Counted::Beschut).copied().unwrap_or(0);
+        let flows = if period.is_year_to_date() {
+            let (inflow, outflow) = store::pw_flows_kept(&mut conn, codes, period.first, period.last).await?;
+            let (apart_in, apart_out) = figures::apart_pw_flows(apart(), period);
+            (inflow + apart_in, outflow + apart_out)
+        } else {
+            self.pw_flows_from_contracts(&mut conn, codes, on, period).await?
+        };
+        Ok(figures::headcount_counted(&by_kind, beschut, flows))
+    }
+
+    /// PW (inflow, outflow) in any period, from the contracts.
+    async fn pw_flows_from_contracts(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        codes: Option<&[String]>,
+        on: NaiveDate,
+        period: Period,
+    ) -> Result<(u64, u64), ServiceError> {
         // Contracts touching the day before or after the period count too:
         // they tell a renewal from a new start or a real end.
         let window = Period {
             first: period.first.min(on).pred_opt().unwrap_or(period.first),
             last: period.last.max(on).succ_opt().unwrap_or(period.last),
         };
-        let by_kind = store::persons_running_by_kind(&mut conn, codes, on).await?;
-        let beschut = store::beschut_persons_running(&mut conn, codes, on).await?;
-        let spells = store::pw_spells_changing(&mut conn, codes, window, period).await?;
-        Ok(figures::headcount_of(&by_kind, beschut, &spells, period))
+        let spells = store::pw_spells_changing(conn, codes, window, period).await?;
+        Ok(figures::flows_of(&spells, period))
     }
 
     pub async fn beschut_figures(&self, scope: &cpb::Scope, on: NaiveDate) -> Result<Beschut, ServiceError> {

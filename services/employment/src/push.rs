@@ -186,7 +186,9 @@ impl Employment {
         store::insert_rows(tx.conn(), &caused).await?;
         let kept = kept_figures(tx.conn(), &opened, &plan.pw_contracts, &replaced).await?;
         kept.write(tx.conn()).await?;
+        store::insert_rows(tx.conn(), &store::due_rows(&plan.changed_persons)).await?;
         tx.commit_promptly().await?;
+        self.headcount_wake.notify_one();
         audited.into_iter().for_each(Caller::record_committed);
         Ok(plan.outcomes)
     }
@@ -259,6 +261,10 @@ struct Plan {
     became_pw: Vec<OutboxRow>,
     /// The last version in this push of each contract in `became_pw`.
     pw_contracts: HashMap<String, Contract>,
+    /// The persons whose contracts the push creates or changes (for a
+    /// contract moved to another person, both), once each: their
+    /// headcount is due (`crate::headcount`).
+    changed_persons: Vec<String>,
 }
 
 /// A contract write.
@@ -290,7 +296,13 @@ impl Plan {
         let mut current = store::contracts_by_ids(conn, &changed).await?;
 
         let mut plan =
-            Plan { outcomes: Vec::with_capacity(items.len()), steps: Vec::new(), became_pw: Vec::new(), pw_contracts: HashMap::new() };
+            Plan {
+                outcomes: Vec::with_capacity(items.len()),
+                steps: Vec::new(),
+                became_pw: Vec::new(),
+                pw_contracts: HashMap::new(),
+                changed_persons: Vec::new(),
+            };
         let mut created: HashSet<String> = HashSet::new();
         let mut inserts: Vec<(Contract, String)> = Vec::new();
         for ((id, item), fingerprint) in items.into_iter().zip(fingerprints) {
@@ -315,6 +327,7 @@ impl Plan {
                         created.clear();
                     }
                     let old_was_pw = old.kind == ContractKind::Pw;
+                    plan.changed_persons.push(old.candidate_id.clone());
                     let step = Step::Replace { old: old.clone(), version: *version, new: contract.clone(), fingerprint: fingerprint.clone() };
                     plan.steps.push(step);
                     (Outcome::Updated, !old_was_pw && contract.kind == ContractKind::Pw)
@@ -335,6 +348,7 @@ impl Plan {
                 });
             }
             if outcome != Outcome::Unchanged {
+                plan.changed_persons.push(contract.candidate_id.clone());
                 let version = current.get(&id).map(|(_, v, _)| v + 1).unwrap_or(1);
                 current.insert(id.clone(), (contract, version, fingerprint));
             }
@@ -343,6 +357,8 @@ impl Plan {
         if !inserts.is_empty() {
             plan.steps.push(Step::Insert(store::contract_rows(&inserts, at)));
         }
+        plan.changed_persons.sort_unstable();
+        plan.changed_persons.dedup();
         for m in &plan.became_pw {
             if let Some((contract, _, _)) = current.get(&m.hr_contract_id) {
                 plan.pw_contracts.insert(m.hr_contract_id.clone(), contract.clone());

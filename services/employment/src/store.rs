@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 use crate::domain::contract::{
     Contract, ContractKind, Doelgroep, Loonwaarde, PwClassification, SoortPlaatsing, Uitstroomprofiel, WerkladderStep,
 };
-use crate::domain::figures::{Completion, Period};
+use crate::domain::figures::{Completion, Counted, Period};
 use crate::domain::trajectory::TrajectoryResult;
 use crate::tallies;
 
@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     tally::tables(5),
     Migration { version: 6, name: "tallies of the stored facts", sql: include_str!("../migrations/0006_tally_backfill.sql") },
     tally::months_from_days(7),
+    Migration { version: 8, name: "headcount per person", sql: include_str!("../migrations/0008_headcount_per_person.sql") },
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;
@@ -37,10 +38,6 @@ type Result<T> = std::result::Result<T, ServiceError>;
 fn code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|t| parse(&t).ok_or_else(|| corrupt(column, &t))).transpose()
-}
-
-fn required_code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
-    code(row, column, parse)?.ok_or_else(|| corrupt(column, "NULL"))
 }
 
 fn loonwaarde_of(text: Option<&str>) -> Result<Loonwaarde> {
@@ -399,37 +396,6 @@ fn counted(figure: &str, n: i64) -> Result<u64> {
     u64::try_from(n).map_err(|_| corrupt(figure, &n.to_string()))
 }
 
-/// Distinct persons with a contract running on the day, per contract kind.
-///
-/// For the whole partnership (no `codes`) SQLite is told to read the table
-/// in its own order: with planner statistics it chose a skip-scan of an
-/// index on the dates instead, which hands the persons to the DISTINCT
-/// count in random order, 2.6 times slower at national scale (1.9 s against
-/// 0.73 s for 700,000 contracts, in the sqlite3 shell on the national
-/// store) with nothing narrowed down in return.
-pub async fn persons_running_by_kind(conn: &mut AnyConnection, codes: Option<&[String]>, on: NaiveDate) -> Result<Vec<(ContractKind, u64)>> {
-    let table = table_for(conn, "contracts c", codes.is_none());
-    let mut sql = Sql::new(&format!("SELECT c.kind, COUNT(DISTINCT c.candidate_id) AS n FROM {table} WHERE 1 = 1"));
-    running(&mut sql, "c", on, on);
-    in_scope(&mut sql, "c", codes).push(" GROUP BY c.kind");
-    sql.query()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| Ok((required_code(row, "kind", ContractKind::from_code)?, row.try_get::<i64, _>("n")? as u64)))
-        .collect()
-}
-
-/// Distinct persons with a nieuw beschut PW classification running on the day.
-pub async fn beschut_persons_running(conn: &mut AnyConnection, codes: Option<&[String]>, on: NaiveDate) -> Result<u64> {
-    let mut sql = Sql::new("SELECT COUNT(DISTINCT c.candidate_id) AS n FROM contracts c WHERE c.soort_plaatsing IS NOT NULL AND c.doelgroep = ");
-    sql.bind(Doelgroep::NieuwBeschut.code());
-    running(&mut sql, "c", on, on);
-    in_scope(&mut sql, "c", codes);
-    let row = sql.query().fetch_one(conn).await?;
-    Ok(row.try_get::<i64, _>("n")? as u64)
-}
-
 /// (candidate, start, end) of the PW contracts running in `window` of the
 /// persons who have such a contract starting or ending in `period`: only
 /// they can flow in or out in the period (a merged spell starts on some
@@ -774,6 +740,154 @@ pub async fn lock_contract_of_trajectory(conn: &mut AnyConnection, id: &str) -> 
         .execute(conn)
         .await?;
     Ok(())
+}
+
+// --------------------------------------------------------------- headcount
+
+/// Persons employed on the day per category, of those counted on write
+/// (`crate::tallies::EMPLOYED`; the persons counted apart are not in it).
+pub async fn employed_on(conn: &mut AnyConnection, codes: Option<&[String]>, on: NaiveDate) -> Result<Vec<(Counted, u64)>> {
+    let sums = tally::sums(conn, tallies::EMPLOYED, "", codes, tally::beginning(), on).await?;
+    tally::per_key(sums)
+        .into_iter()
+        .map(|(key, n)| Ok((Counted::from_code(&key).ok_or_else(|| corrupt("employed tally key", &key))?, counted(tallies::EMPLOYED, n)?)))
+        .collect()
+}
+
+/// PW (inflow, outflow) in `first..=last`, which lie in one calendar year,
+/// of those counted on write (`crate::tallies::PW_INFLOW`, `PW_OUTFLOW`).
+pub async fn pw_flows_kept(conn: &mut AnyConnection, codes: Option<&[String]>, first: NaiveDate, last: NaiveDate) -> Result<(u64, u64)> {
+    let year = chrono::Datelike::year(&first).to_string();
+    let mut flows = [0, 0];
+    for (figure, total) in [tallies::PW_INFLOW, tallies::PW_OUTFLOW].into_iter().zip(&mut flows) {
+        let sums = tally::sums(conn, figure, &year, codes, first, last).await?;
+        *total = counted(figure, tally::per_key(sums).into_values().sum())?;
+    }
+    Ok((flows[0], flows[1]))
+}
+
+/// The rows putting these persons on the list of those to count again.
+pub fn due_rows(candidates: &[String]) -> Vec<JsonRows> {
+    let statement = |chunk: &[String]| {
+        let mut insert = JsonRows::new("headcount_due", &["candidate_id"], &[]).skipping_conflicts_on("(candidate_id)");
+        for candidate in chunk {
+            insert.push(&[candidate.into()]);
+        }
+        insert
+    };
+    candidates.chunks(ROWS_PER_INSERT).map(statement).collect()
+}
+
+/// Takes up to `limit` persons off the list of those to count again (in
+/// the caller's transaction: they are back if it fails).
+pub async fn take_due(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "DELETE FROM headcount_due WHERE candidate_id IN
+             (SELECT candidate_id FROM headcount_due ORDER BY candidate_id LIMIT $1)
+         RETURNING candidate_id",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get("candidate_id")?)).collect()
+}
+
+/// Whether any person is still to be counted again.
+pub async fn any_due(conn: &mut AnyConnection) -> Result<bool> {
+    Ok(sqlx::query("SELECT candidate_id FROM headcount_due LIMIT 1").fetch_optional(conn).await?.is_some())
+}
+
+/// On PostgreSQL, locks the kept counts of these persons (a row, empty, for
+/// those without one yet), in one order, so that two countings of a person
+/// run one after the other and the second reads the first's result. SQLite
+/// has one writer anyway.
+pub async fn lock_persons(conn: &mut AnyConnection, candidates: &[String]) -> Result<()> {
+    if Backend::of(conn) != Backend::Postgres {
+        return Ok(());
+    }
+    let mut sorted = candidates.to_vec();
+    sorted.sort_unstable();
+    for chunk in sorted.chunks(JSON_LIST) {
+        sqlx::query(
+            "INSERT INTO headcount_persons (candidate_id, counted, apart)
+             SELECT v, $2, '' FROM jsonb_array_elements_text(CAST($1 AS jsonb)) AS v ORDER BY v
+             ON CONFLICT (candidate_id) DO UPDATE SET candidate_id = excluded.candidate_id",
+        )
+        .bind(serde_json::Value::from(chunk.to_vec()).to_string())
+        .bind(EMPTY_COUNTS)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A person's counts when nothing is kept of them.
+const EMPTY_COUNTS: &str = r#"{"cells":[],"apart":[]}"#;
+
+/// What is kept of these persons' counts (those without any: none).
+pub async fn kept_counts(conn: &mut AnyConnection, candidates: &[String]) -> Result<HashMap<String, tallies::PersonCounts>> {
+    let backend = Backend::of(conn);
+    let mut kept = HashMap::with_capacity(candidates.len());
+    for chunk in candidates.chunks(JSON_LIST) {
+        let mut sql = Sql::new("SELECT candidate_id, counted FROM headcount_persons WHERE candidate_id IN ");
+        sql.bind_json_list(backend, chunk);
+        let rows: Vec<(String, String)> = sql.fetch_packed(conn, &["candidate_id", "counted"]).await?;
+        for (candidate, counted) in rows {
+            let counts = serde_json::from_str(&counted).map_err(|_| corrupt("headcount_persons.counted", &counted))?;
+            kept.insert(candidate, counts);
+        }
+    }
+    Ok(kept)
+}
+
+/// The rows keeping these persons' counts, replacing what was kept.
+pub fn counts_rows(counts: &[(String, tallies::PersonCounts)]) -> Vec<JsonRows> {
+    let statement = |chunk: &[(String, tallies::PersonCounts)]| {
+        let mut insert = JsonRows::new("headcount_persons", &["candidate_id", "counted", "apart"], &[])
+            .replacing_on_conflict(&["candidate_id"], &["counted", "apart"]);
+        for (candidate, counts) in chunk {
+            let counted = serde_json::to_string(counts).expect("counts are plain data");
+            let apart = counts.apart.join("|");
+            insert.push(&[candidate.into(), counted.as_str().into(), apart.as_str().into()]);
+        }
+        insert
+    };
+    counts.chunks(ROWS_PER_INSERT).map(statement).collect()
+}
+
+/// Every contract of these persons.
+pub async fn contracts_of_candidates(conn: &mut AnyConnection, candidates: &[String]) -> Result<Vec<Contract>> {
+    let backend = Backend::of(conn);
+    let mut contracts = Vec::new();
+    for chunk in candidates.chunks(JSON_LIST) {
+        let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE c.candidate_id IN "));
+        sql.bind_json_list(backend, chunk);
+        for cells in sql.fetch_packed::<ContractCells>(conn, &CONTRACT_FIELDS).await? {
+            contracts.push(contract_of(cells)?);
+        }
+    }
+    Ok(contracts)
+}
+
+/// The contracts in scope of the persons counted apart in some category,
+/// with those categories (codes).
+pub async fn apart_contracts(conn: &mut AnyConnection, codes: Option<&[String]>) -> Result<Vec<(Vec<Counted>, Contract)>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT p.apart, {CONTRACT_COLUMNS} FROM headcount_persons p JOIN contracts c ON c.candidate_id = p.candidate_id
+         WHERE p.apart <> ''"
+    ));
+    in_scope(&mut sql, "c", codes);
+    let mut fields = vec!["apart"];
+    fields.extend(CONTRACT_FIELDS);
+    let rows: Vec<Vec<Option<String>>> = sql.fetch_packed(conn, &fields).await?;
+    rows.into_iter()
+        .map(|mut cells| {
+            let apart = cells.remove(0).unwrap_or_default();
+            let apart = apart.split('|').map(|code| Counted::from_code(code).ok_or_else(|| corrupt("headcount_persons.apart", &apart))).collect::<Result<_>>()?;
+            let cells: ContractCells = cells.try_into().map_err(|_| corrupt("apart contract", "columns"))?;
+            Ok((apart, contract_of(cells)?))
+        })
+        .collect()
 }
 
 // ------------------------------------------------------------- development

@@ -46,8 +46,8 @@ async fn ids(employment: &Employment, filter: ContractFilter) -> Vec<String> {
 /// migration does for a store written before they were kept.
 async fn recompute_kept_figures(employment: &Employment) {
     let pool = employment.db().pool();
-    sqlx::raw_sql("DELETE FROM tally_days; DELETE FROM tally_months").execute(pool).await.unwrap();
-    for migration in store::MIGRATIONS.iter().filter(|m| m.version >= 6) {
+    sqlx::raw_sql("DELETE FROM tally_days WHERE figure IN ('started', 'completed', 'activities')").execute(pool).await.unwrap();
+    for migration in store::MIGRATIONS.iter().filter(|m| (6..=7).contains(&m.version)) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(pool).await.unwrap();
     }
 }
@@ -305,6 +305,47 @@ async fn the_figures_kept_on_write_are_those_of_the_stored_rows() {
 
         recompute_kept_figures(&employment).await;
         assert_eq!(figures().await, on_write, "{label}: the migration computes from the rows what was kept on write");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_store_written_before_the_headcount_was_kept_counts_everybody_when_it_opens() {
+    use partnership_employment::domain::figures::headcount;
+    use partnership_proto::common::{Scope, ScopeLevel};
+    each_store(async |employment, label| {
+        // Contracts as an older build stored them: nobody counted, nobody due.
+        let mut renewed = pw("HR-1", "c1", "2021-03-01", "GM0828");
+        renewed.end_date = Some(d("2022-02-28"));
+        let renewal = pw("HR-2", "c1", "2022-03-01", "GM0828");
+        let mut moved = pw("HR-3", "c2", "2021-05-01", "GM0828");
+        moved.end_date = Some(d("2022-06-30"));
+        let moved_on = pw("HR-4", "c2", "2022-07-01", "GM1721");
+        let mut leaver = pw("HR-5", "c3", "2022-02-01", "GM1721");
+        leaver.end_date = Some(d("2022-10-31"));
+        let mut wsw = pw("HR-6", "c3", "2020-01-01", "GM1721");
+        (wsw.kind, wsw.pw, wsw.municipality_code) = (ContractKind::Wsw, None, None);
+        let contracts = [renewed, renewal, moved, moved_on, leaver, wsw];
+        let mut tx = employment.db().begin_write().await.unwrap();
+        for c in &contracts {
+            store::insert_contract(tx.conn(), c, &c.fingerprint(), "t").await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let pool = employment.db().pool();
+        sqlx::raw_sql("DROP TABLE headcount_persons; DROP TABLE headcount_due").execute(pool).await.unwrap();
+        let migration = store::MIGRATIONS.iter().find(|m| m.version == 8).unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(pool).await.unwrap();
+
+        let partnership = Scope { level: ScopeLevel::Partnership as i32, code: String::new() };
+        let year = Period { first: d("2022-01-01"), last: d("2022-12-31") };
+        let counted = employment.headcount_figures(&partnership, d("2022-12-31"), year).await.unwrap();
+        assert_eq!(counted, headcount(&contracts, d("2022-12-31"), year), "{label}");
+        assert_eq!((counted.pw_persons, counted.pw_inflow, counted.pw_outflow), (2, 1, 1), "{label}: c2 moved without a gap");
+        // Not a period from 1 January: counted from the contracts.
+        let across = Period { first: d("2021-04-01"), last: d("2022-03-31") };
+        assert_eq!(employment.headcount_figures(&partnership, d("2022-03-31"), across).await.unwrap(), headcount(&contracts, d("2022-03-31"), across));
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(!store::any_due(&mut conn).await.unwrap(), "{label}: everybody was counted");
     })
     .await;
 }

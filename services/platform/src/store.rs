@@ -450,6 +450,15 @@ impl JsonRows {
         self
     }
 
+    /// Rows whose `key` exists already replace the stored `columns` instead
+    /// of failing (the same rule as [`JsonRows::adding_on_conflict`] on
+    /// distinct keys).
+    pub fn replacing_on_conflict(mut self, key: &[&str], columns: &[&str]) -> Self {
+        let set: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        self.on_conflict = Some(format!(" WHERE true ON CONFLICT ({}) DO UPDATE SET {}", key.join(", "), set.join(", ")));
+        self
+    }
+
     /// Rows that would break the unique index `target` names (its columns,
     /// and the `WHERE` of a partial index) are left out instead of failing
     /// the statement; the rows before them in this INSERT count, so of

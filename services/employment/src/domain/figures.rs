@@ -27,6 +27,12 @@ impl Period {
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.first <= day && day <= self.last
     }
+
+    /// From 1 January into the same year (a report's period to date).
+    pub fn is_year_to_date(&self) -> bool {
+        use chrono::Datelike;
+        self.first.ordinal() == 1 && self.last.year() == self.first.year() && self.first <= self.last
+    }
 }
 
 /// Counts per value, every value present (zero included), in order.
@@ -177,9 +183,20 @@ pub fn headcount_of(
     pw_spells: &[(String, NaiveDate, Option<NaiveDate>)],
     period: Period,
 ) -> Headcount {
+    headcount_counted(persons_by_kind, beschut_persons, flows_of(pw_spells, period))
+}
+
+/// PW (inflow, outflow) in the period from PW contracts (candidate, start,
+/// end): see [`headcount`].
+pub fn flows_of(pw_spells: &[(String, NaiveDate, Option<NaiveDate>)], period: Period) -> (u64, u64) {
+    pw_flows(pw_spells.iter().map(|(c, s, e)| (c.as_str(), *s, *e)), period)
+}
+
+/// The headcount from persons counted per kind, beschut persons, and the
+/// PW (inflow, outflow).
+pub fn headcount_counted(persons_by_kind: &[(ContractKind, u64)], beschut_persons: u64, (inflow, outflow): (u64, u64)) -> Headcount {
     let persons = |kind: ContractKind| persons_by_kind.iter().filter(|(k, _)| *k == kind).map(|(_, n)| n).sum::<u64>();
     let pw = persons(ContractKind::Pw);
-    let (inflow, outflow) = pw_flows(pw_spells.iter().map(|(c, s, e)| (c.as_str(), *s, *e)), period);
     Headcount {
         pw_persons: pw,
         pw_beschut: beschut_persons,
@@ -194,29 +211,112 @@ pub fn headcount_of(
 /// of one person that overlap or follow on the next day are one spell of
 /// employment: a renewal is neither outflow nor inflow.
 fn pw_flows<'a>(spells: impl IntoIterator<Item = (&'a str, NaiveDate, Option<NaiveDate>)>, period: Period) -> (u64, u64) {
-    let mut by_person: HashMap<&str, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    let mut by_person: HashMap<&str, Vec<Spell>> = HashMap::new();
     for (candidate_id, start, end) in spells {
         by_person.entry(candidate_id).or_default().push((start, end));
     }
     let (mut inflow, mut outflow) = (0, 0);
-    for spells in by_person.values_mut() {
-        spells.sort();
-        let mut merged: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
-        for &(start, end) in spells.iter() {
-            match merged.last_mut() {
-                Some((_, last_end)) if last_end.is_none_or(|e| e.succ_opt().is_none_or(|next| start <= next)) => {
-                    *last_end = match (*last_end, end) {
-                        (None, _) | (_, None) => None,
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                    };
-                }
-                _ => merged.push((start, end)),
-            }
-        }
+    for spells in by_person.into_values() {
+        let merged = merged(spells);
         inflow += u64::from(merged.iter().any(|(start, _)| period.contains(*start)));
         outflow += u64::from(merged.iter().any(|(_, end)| end.is_some_and(|e| period.contains(e))));
     }
     (inflow, outflow)
+}
+
+/// Days of employment from a first day through a last one (None: open).
+pub type Spell = (NaiveDate, Option<NaiveDate>);
+
+/// Of the persons counted apart in some categories (each contract with the
+/// categories its person is apart in), per category: those with a
+/// contract of it running on the day.
+pub fn apart_running<'a>(apart: impl IntoIterator<Item = (&'a [Counted], &'a Contract)>, on: NaiveDate) -> BTreeMap<Counted, u64> {
+    let mut running: BTreeMap<Counted, HashSet<&str>> = BTreeMap::new();
+    for (categories, c) in apart {
+        if c.runs_on(on) {
+            for counted in Counted::of(c).filter(|k| categories.contains(k)) {
+                running.entry(counted).or_default().insert(c.candidate_id.as_str());
+            }
+        }
+    }
+    running.into_iter().map(|(counted, persons)| (counted, persons.len() as u64)).collect()
+}
+
+/// The PW (inflow, outflow) in the period of the persons counted apart in
+/// PW, from their PW contracts (as [`apart_running`] takes them).
+pub fn apart_pw_flows<'a>(apart: impl IntoIterator<Item = (&'a [Counted], &'a Contract)>, period: Period) -> (u64, u64) {
+    let pw = Counted::Kind(ContractKind::Pw);
+    let spells = apart
+        .into_iter()
+        .filter(|(categories, c)| categories.contains(&pw) && c.kind == ContractKind::Pw)
+        .map(|(_, c)| (c.candidate_id.as_str(), c.start_date, c.end_date));
+    pw_flows(spells, period)
+}
+
+/// One person's contracts as spells of employment: those that overlap or
+/// follow on the next day are one. In order of their first day.
+pub fn merged(mut spells: Vec<Spell>) -> Vec<Spell> {
+    spells.sort();
+    let mut merged: Vec<Spell> = Vec::new();
+    for (start, end) in spells {
+        match merged.last_mut() {
+            Some((_, last_end)) if last_end.is_none_or(|e| e.succ_opt().is_none_or(|next| start <= next)) => {
+                *last_end = match (*last_end, end) {
+                    (None, _) | (_, None) => None,
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                };
+            }
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// What the headcount counts a person in on a day: a contract kind, or a
+/// nieuw beschut PW classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counted {
+    Kind(ContractKind),
+    Beschut,
+}
+
+impl Counted {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Kind(kind) => kind.code(),
+            Self::Beschut => "BESCHUT",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "BESCHUT" => Some(Self::Beschut),
+            code => ContractKind::from_code(code).map(Self::Kind),
+        }
+    }
+
+    /// What a contract counts in.
+    pub fn of(contract: &Contract) -> impl Iterator<Item = Counted> {
+        let beschut = contract.pw.as_ref().is_some_and(|p| p.is_beschut());
+        std::iter::once(Self::Kind(contract.kind)).chain(beschut.then_some(Self::Beschut))
+    }
+}
+
+/// One person's employment as the headcount counts it: per category, per
+/// municipality of the contracts (None: without one), the spells.
+pub fn person_employment<'a>(contracts: impl IntoIterator<Item = &'a Contract>) -> BTreeMap<Counted, BTreeMap<Option<&'a str>, Vec<Spell>>> {
+    let mut runs: BTreeMap<Counted, BTreeMap<Option<&str>, Vec<Spell>>> = BTreeMap::new();
+    for c in contracts {
+        for counted in Counted::of(c) {
+            runs.entry(counted).or_default().entry(c.municipality_code.as_deref()).or_default().push((c.start_date, c.end_date));
+        }
+    }
+    for per_municipality in runs.values_mut() {
+        for spells in per_municipality.values_mut() {
+            *spells = merged(std::mem::take(spells));
+        }
+    }
+    runs
 }
 
 /// Beschut persons at IBN on a date.
