@@ -10,9 +10,8 @@
 //! becomes "Dvb IBN"); it is written to an outbox with the contract and
 //! delivered by a task beside the server ([`outbox`]) until intake answers.
 //!
-//! The headcount is kept per person on write: the persons a push changed
-//! are counted again by a second task ([`headcount`]), and by every
-//! headcount figure before it sums.
+//! The headcount is kept on write, per person ([`headcount`]): a push
+//! counts the persons whose contracts it changes again.
 //!
 //! Layout: [`domain`] holds the rules; [`store`] the SQL; `push`,
 //! `development`, `figures`, [`headcount`] and [`outbox`] the operations;
@@ -96,8 +95,6 @@ pub struct Employment {
     scopes: peer::Scopes,
     norms: Arc<Norms>,
     outbox_wake: Arc<Notify>,
-    /// Wakes the task counting the persons a push changed ([`headcount`]).
-    headcount_wake: Arc<Notify>,
 }
 
 impl Employment {
@@ -106,8 +103,7 @@ impl Employment {
         let db = Db::connect(database_url, store::MIGRATIONS).await.context("opening employment's store")?;
         let intake = peer::intake(intake_url, peer_token)?;
         let scopes = peer::Scopes::new(intake.clone());
-        let (outbox_wake, headcount_wake) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-        Ok(Self { db, intake, scopes, norms: Arc::new(norms), outbox_wake, headcount_wake })
+        Ok(Self { db, intake, scopes, norms: Arc::new(norms), outbox_wake: Arc::new(Notify::new()) })
     }
 
     pub fn db(&self) -> &Db {
@@ -136,7 +132,7 @@ pub async fn serve(
         let interval = Duration::from_millis(config.outbox_interval_ms.max(10));
         tokio::spawn(outbox::deliver_until(employment.clone(), interval, shutdown.clone()))
     });
-    let counting = tokio::spawn(headcount::keep_until(employment.clone(), headcount::INTERVAL, shutdown.clone()));
+    let counting = tokio::spawn(headcount::count_listed_until(employment.clone(), shutdown.clone()));
     let server = EmploymentServiceServer::new(api::EmploymentApi::new(employment.clone()))
         .max_decoding_message_size(push::MAX_PUSH_BYTES)
         .max_encoding_message_size(peer::MAX_ANSWER_BYTES);

@@ -16,7 +16,7 @@ use partnership_proto::intake as ipb;
 use crate::Employment;
 use crate::domain::contract::{Contract, ContractKind, Rejection, check};
 use crate::store::{self, OutboxRow};
-use crate::tallies;
+use crate::{headcount, tallies};
 
 /// The most contracts one push may carry.
 pub const MAX_PUSH: usize = 10_000;
@@ -162,6 +162,10 @@ impl Employment {
         let plan = Plan::make(&mut conn, items, &stored, &now).await?;
         drop(conn);
         let mut tx = self.db.begin_write().await?;
+        // The changed persons' contracts as they were, for the headcount.
+        store::lock_persons(tx.conn(), &plan.changed_persons).await?;
+        let before = store::contracts_of_candidates(tx.conn(), &plan.changed_persons).await?;
+        let due = store::due_among(tx.conn(), &plan.changed_persons).await?;
         // Consecutive inserts travel together (on SQLite, one round trip).
         let mut inserts: Vec<JsonRows> = Vec::new();
         let mut replaced: Vec<(Contract, Contract)> = Vec::new();
@@ -178,17 +182,18 @@ impl Employment {
         let opened: Vec<(String, String, String)> =
             plan.became_pw.iter().map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone())).collect();
         // The contracts are written (on SQLite's thread) while the rows of
-        // what they cause are built.
-        let (written, caused) = tokio::join!(store::insert_rows(tx.conn(), &inserts), async {
-            caused_rows(&opened, &plan.became_pw, audited, &now)
+        // what they cause, and the change to the headcount, are made.
+        let (written, (caused, (headcount, apart))) = tokio::join!(store::insert_rows(tx.conn(), &inserts), async {
+            let caused = caused_rows(&opened, &plan.became_pw, audited, &now);
+            (caused, headcount::push_changed(&plan.changed_persons, &before, &plan.created, &replaced, &due))
         });
         written?;
         store::insert_rows(tx.conn(), &caused).await?;
-        let kept = kept_figures(tx.conn(), &opened, &plan.pw_contracts, &replaced).await?;
+        let mut kept = kept_figures(tx.conn(), &opened, &plan.pw_contracts, &replaced).await?;
+        kept.extend(headcount);
+        store::set_apart(tx.conn(), &apart).await?;
         kept.write(tx.conn()).await?;
-        store::insert_rows(tx.conn(), &store::due_rows(&plan.changed_persons)).await?;
         tx.commit_promptly().await?;
-        self.headcount_wake.notify_one();
         audited.into_iter().for_each(Caller::record_committed);
         Ok(plan.outcomes)
     }
@@ -262,9 +267,11 @@ struct Plan {
     /// The last version in this push of each contract in `became_pw`.
     pw_contracts: HashMap<String, Contract>,
     /// The persons whose contracts the push creates or changes (for a
-    /// contract moved to another person, both), once each: their
-    /// headcount is due (`crate::headcount`).
+    /// contract moved to another person, both), once each: they are
+    /// counted again (`crate::headcount`).
     changed_persons: Vec<String>,
+    /// The contracts the push creates, in order.
+    created: Vec<Contract>,
 }
 
 /// A contract write.
@@ -302,6 +309,7 @@ impl Plan {
                 became_pw: Vec::new(),
                 pw_contracts: HashMap::new(),
                 changed_persons: Vec::new(),
+                created: Vec::new(),
             };
         let mut created: HashSet<String> = HashSet::new();
         let mut inserts: Vec<(Contract, String)> = Vec::new();
@@ -334,6 +342,7 @@ impl Plan {
                 }
                 None => {
                     created.insert(id.clone());
+                    plan.created.push(contract.clone());
                     inserts.push((contract.clone(), fingerprint.clone()));
                     (Outcome::Created, contract.kind == ContractKind::Pw)
                 }

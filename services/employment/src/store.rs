@@ -1,6 +1,6 @@
 //! Employment's tables, and the only place with SQL for them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use partnership_platform::store::{Backend, Cell, JSON_LIST, JsonRows, Sql, for_each_packed, table_for};
@@ -766,93 +766,90 @@ pub async fn pw_flows_kept(conn: &mut AnyConnection, codes: Option<&[String]>, f
     Ok((flows[0], flows[1]))
 }
 
-/// The rows putting these persons on the list of those to count again.
-pub fn due_rows(candidates: &[String]) -> Vec<JsonRows> {
-    let statement = |chunk: &[String]| {
-        let mut insert = JsonRows::new("headcount_due", &["candidate_id"], &[]).skipping_conflicts_on("(candidate_id)");
-        for candidate in chunk {
-            insert.push(&[candidate.into()]);
-        }
-        insert
-    };
-    candidates.chunks(ROWS_PER_INSERT).map(statement).collect()
-}
-
-/// Takes up to `limit` persons off the list of those to count again (in
-/// the caller's transaction: they are back if it fails).
+/// Takes up to `limit` persons off the list of those not counted yet (in
+/// the caller's transaction: they are back if it fails), after locking
+/// them (see [`lock_persons`]).
 pub async fn take_due(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "DELETE FROM headcount_due WHERE candidate_id IN
-             (SELECT candidate_id FROM headcount_due ORDER BY candidate_id LIMIT $1)
-         RETURNING candidate_id",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(|row| Ok(row.try_get("candidate_id")?)).collect()
+    let mut first = Sql::new("SELECT candidate_id FROM headcount_due ORDER BY candidate_id LIMIT ");
+    first.bind(limit);
+    let due: Vec<(String,)> = first.fetch_packed(conn, &["candidate_id"]).await?;
+    let due: Vec<String> = due.into_iter().map(|(id,)| id).collect();
+    if !due.is_empty() {
+        lock_persons(conn, &due).await?;
+        let mut taken = Sql::new("DELETE FROM headcount_due WHERE candidate_id IN ");
+        taken.bind_json_list(Backend::of(conn), &due);
+        taken.query().execute(conn).await?;
+    }
+    Ok(due)
 }
 
-/// Whether any person is still to be counted again.
+/// Whether any person is still to be counted.
 pub async fn any_due(conn: &mut AnyConnection) -> Result<bool> {
     Ok(sqlx::query("SELECT candidate_id FROM headcount_due LIMIT 1").fetch_optional(conn).await?.is_some())
 }
 
-/// On PostgreSQL, locks the kept counts of these persons (a row, empty, for
-/// those without one yet), in one order, so that two countings of a person
-/// run one after the other and the second reads the first's result. SQLite
-/// has one writer anyway.
+/// Of these persons, those not counted yet.
+pub async fn due_among(conn: &mut AnyConnection, candidates: &[String]) -> Result<HashSet<String>> {
+    let mut due = HashSet::new();
+    if candidates.is_empty() || !any_due(conn).await? {
+        return Ok(due);
+    }
+    let backend = Backend::of(conn);
+    for chunk in candidates.chunks(JSON_LIST) {
+        let mut sql = Sql::new("SELECT candidate_id FROM headcount_due WHERE candidate_id IN ");
+        sql.bind_json_list(backend, chunk);
+        let rows: Vec<(String,)> = sql.fetch_packed(conn, &["candidate_id"]).await?;
+        due.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(due)
+}
+
+/// On PostgreSQL, locks these persons until the transaction ends (advisory
+/// locks, taken in one order), so that two changes of one person's
+/// contracts are counted one after the other, each reading the other's
+/// result. SQLite has one writer anyway.
 pub async fn lock_persons(conn: &mut AnyConnection, candidates: &[String]) -> Result<()> {
-    if Backend::of(conn) != Backend::Postgres {
+    if Backend::of(conn) != Backend::Postgres || candidates.is_empty() {
         return Ok(());
     }
     let mut sorted = candidates.to_vec();
     sorted.sort_unstable();
     for chunk in sorted.chunks(JSON_LIST) {
         sqlx::query(
-            "INSERT INTO headcount_persons (candidate_id, counted, apart)
-             SELECT v, $2, '' FROM jsonb_array_elements_text(CAST($1 AS jsonb)) AS v ORDER BY v
-             ON CONFLICT (candidate_id) DO UPDATE SET candidate_id = excluded.candidate_id",
+            "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(v, 0)))
+             FROM (SELECT v FROM jsonb_array_elements_text(CAST($1 AS jsonb)) AS v ORDER BY v) AS persons",
         )
         .bind(serde_json::Value::from(chunk.to_vec()).to_string())
-        .bind(EMPTY_COUNTS)
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
-/// A person's counts when nothing is kept of them.
-const EMPTY_COUNTS: &str = r#"{"cells":[],"apart":[]}"#;
-
-/// What is kept of these persons' counts (those without any: none).
-pub async fn kept_counts(conn: &mut AnyConnection, candidates: &[String]) -> Result<HashMap<String, tallies::PersonCounts>> {
+/// Writes which of these persons are counted apart, and in what: those
+/// with categories get (or keep) a row, the others lose theirs.
+pub async fn set_apart(conn: &mut AnyConnection, persons: &[(String, Vec<Counted>)]) -> Result<()> {
     let backend = Backend::of(conn);
-    let mut kept = HashMap::with_capacity(candidates.len());
-    for chunk in candidates.chunks(JSON_LIST) {
-        let mut sql = Sql::new("SELECT candidate_id, counted FROM headcount_persons WHERE candidate_id IN ");
-        sql.bind_json_list(backend, chunk);
-        let rows: Vec<(String, String)> = sql.fetch_packed(conn, &["candidate_id", "counted"]).await?;
-        for (candidate, counted) in rows {
-            let counts = serde_json::from_str(&counted).map_err(|_| corrupt("headcount_persons.counted", &counted))?;
-            kept.insert(candidate, counts);
-        }
+    let (apart, not): (Vec<_>, Vec<_>) = persons.iter().partition(|(_, categories)| !categories.is_empty());
+    for chunk in not.chunks(JSON_LIST) {
+        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
+        let mut sql = Sql::new("DELETE FROM headcount_apart WHERE candidate_id IN ");
+        sql.bind_json_list(backend, &ids);
+        sql.query().execute(&mut *conn).await?;
     }
-    Ok(kept)
-}
-
-/// The rows keeping these persons' counts, replacing what was kept.
-pub fn counts_rows(counts: &[(String, tallies::PersonCounts)]) -> Vec<JsonRows> {
-    let statement = |chunk: &[(String, tallies::PersonCounts)]| {
-        let mut insert = JsonRows::new("headcount_persons", &["candidate_id", "counted", "apart"], &[])
-            .replacing_on_conflict(&["candidate_id"], &["counted", "apart"]);
-        for (candidate, counts) in chunk {
-            let counted = serde_json::to_string(counts).expect("counts are plain data");
-            let apart = counts.apart.join("|");
-            insert.push(&[candidate.into(), counted.as_str().into(), apart.as_str().into()]);
-        }
-        insert
-    };
-    counts.chunks(ROWS_PER_INSERT).map(statement).collect()
+    let rows: Vec<JsonRows> = apart
+        .chunks(ROWS_PER_INSERT)
+        .map(|chunk| {
+            let mut insert = JsonRows::new("headcount_apart", &["candidate_id", "categories"], &[])
+                .replacing_on_conflict(&["candidate_id"], &["categories"]);
+            for (id, categories) in chunk {
+                let categories: Vec<&str> = categories.iter().map(|c| c.code()).collect();
+                insert.push(&[id.into(), categories.join("|").as_str().into()]);
+            }
+            insert
+        })
+        .collect();
+    insert_rows(conn, &rows).await
 }
 
 /// Every contract of these persons.
@@ -873,17 +870,16 @@ pub async fn contracts_of_candidates(conn: &mut AnyConnection, candidates: &[Str
 /// with those categories (codes).
 pub async fn apart_contracts(conn: &mut AnyConnection, codes: Option<&[String]>) -> Result<Vec<(Vec<Counted>, Contract)>> {
     let mut sql = Sql::new(&format!(
-        "SELECT p.apart, {CONTRACT_COLUMNS} FROM headcount_persons p JOIN contracts c ON c.candidate_id = p.candidate_id
-         WHERE p.apart <> ''"
+        "SELECT p.categories, {CONTRACT_COLUMNS} FROM headcount_apart p JOIN contracts c ON c.candidate_id = p.candidate_id WHERE 1 = 1"
     ));
     in_scope(&mut sql, "c", codes);
-    let mut fields = vec!["apart"];
+    let mut fields = vec!["categories"];
     fields.extend(CONTRACT_FIELDS);
     let rows: Vec<Vec<Option<String>>> = sql.fetch_packed(conn, &fields).await?;
     rows.into_iter()
         .map(|mut cells| {
-            let apart = cells.remove(0).unwrap_or_default();
-            let apart = apart.split('|').map(|code| Counted::from_code(code).ok_or_else(|| corrupt("headcount_persons.apart", &apart))).collect::<Result<_>>()?;
+            let text = cells.remove(0).unwrap_or_default();
+            let apart = text.split('|').map(|code| Counted::from_code(code).ok_or_else(|| corrupt("headcount_apart.categories", &text))).collect::<Result<_>>()?;
             let cells: ContractCells = cells.try_into().map_err(|_| corrupt("apart contract", "columns"))?;
             Ok((apart, contract_of(cells)?))
         })

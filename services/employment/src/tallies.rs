@@ -36,7 +36,6 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use partnership_platform::tally::Tallies;
-use serde::{Deserialize, Serialize};
 
 use crate::domain::contract::{Contract, ContractKind, Uitstroomprofiel};
 use crate::domain::figures::{self, Counted};
@@ -100,14 +99,14 @@ pub fn activity(tallies: &mut Tallies, municipality: &str, kind: &str, day: Naiv
     tallies.add(ACTIVITIES, "", municipality, kind, day, 1);
 }
 
-/// One person's share of the headcount figures as it was kept, so that it
-/// can be taken back when the person's contracts change.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One person's share of the headcount figures.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PersonCounts {
     /// (figure, part, municipality, key, day, n).
-    pub cells: Vec<(String, String, String, String, NaiveDate, i64)>,
-    /// The categories (codes) counted from the contracts when asked.
-    pub apart: Vec<String>,
+    pub cells: Vec<(&'static str, String, String, String, NaiveDate, i64)>,
+    /// The categories the person is counted in from the contracts when
+    /// asked instead (contracts of it in more than one municipality).
+    pub apart: Vec<Counted>,
 }
 
 /// What one person's contracts (all of them) add to the headcount figures.
@@ -115,13 +114,13 @@ pub fn person_counts<'a>(contracts: impl IntoIterator<Item = &'a Contract>) -> P
     let mut counts = PersonCounts::default();
     for (counted, per_municipality) in figures::person_employment(contracts) {
         if per_municipality.len() > 1 {
-            counts.apart.push(counted.code().to_owned());
+            counts.apart.push(counted);
             continue;
         }
         let Some((municipality, spells)) = per_municipality.into_iter().next() else { continue };
         let municipality = municipality.unwrap_or(NO_MUNICIPALITY);
-        let mut cell = |figure: &str, part: String, key: &str, day: NaiveDate, n: i64| {
-            counts.cells.push((figure.to_owned(), part, municipality.to_owned(), key.to_owned(), day, n));
+        let mut cell = |figure: &'static str, part: String, key: &str, day: NaiveDate, n: i64| {
+            counts.cells.push((figure, part, municipality.to_owned(), key.to_owned(), day, n));
         };
         for (first, last) in &spells {
             cell(EMPLOYED, String::new(), counted.code(), *first, 1);
@@ -151,14 +150,11 @@ pub fn person_counts<'a>(contracts: impl IntoIterator<Item = &'a Contract>) -> P
     counts
 }
 
-/// Adds a person's counts (`sign` 1), or takes them back (-1). None if a
-/// cell names a figure this build does not keep.
-pub fn add_person(tallies: &mut Tallies, counts: &PersonCounts, sign: i64) -> Option<()> {
+/// Adds a person's counts (`sign` 1), or takes them back (-1).
+pub fn add_person(tallies: &mut Tallies, counts: &PersonCounts, sign: i64) {
     for (figure, part, municipality, key, day, n) in &counts.cells {
-        let figure = [EMPLOYED, PW_INFLOW, PW_OUTFLOW].into_iter().find(|f| f == figure)?;
         tallies.add(figure, part, municipality, key, *day, n * sign);
     }
-    Some(())
 }
 
 #[cfg(test)]
@@ -254,8 +250,7 @@ mod tests {
                 .iter()
                 .filter_map(|c| {
                     let (_, kept) = counts.iter().find(|(p, _)| *p == c.candidate_id)?;
-                    let categories: Vec<Counted> = kept.apart.iter().filter_map(|code| Counted::from_code(code)).collect();
-                    (!categories.is_empty()).then_some((categories, c))
+                    (!kept.apart.is_empty()).then(|| (kept.apart.clone(), c))
                 })
                 .collect();
             let apart = || apart.iter().map(|(k, c)| (k.as_slice(), *c));
@@ -267,7 +262,7 @@ mod tests {
                         .iter()
                         .flat_map(|(_, c)| &c.cells)
                         .filter(|(f, p, m, k, day, _)| {
-                            f == figure && p == part && k == key && from <= *day && *day <= on
+                            *f == figure && p == part && k == key && from <= *day && *day <= on
                                 && scope.contains(&Some(m.as_str()).filter(|m| !m.is_empty()))
                         })
                         .map(|cell| cell.5)

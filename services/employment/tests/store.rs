@@ -332,7 +332,7 @@ async fn a_store_written_before_the_headcount_was_kept_counts_everybody_when_it_
         }
         tx.commit().await.unwrap();
         let pool = employment.db().pool();
-        sqlx::raw_sql("DROP TABLE headcount_persons; DROP TABLE headcount_due").execute(pool).await.unwrap();
+        sqlx::raw_sql("DROP TABLE headcount_apart; DROP TABLE headcount_due").execute(pool).await.unwrap();
         let migration = store::MIGRATIONS.iter().find(|m| m.version == 8).unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(pool).await.unwrap();
 

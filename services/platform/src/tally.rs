@@ -86,6 +86,13 @@ impl Tallies {
         *self.deltas.entry((cell, day)).or_default() += n;
     }
 
+    /// Adds what `other` holds.
+    pub fn extend(&mut self, other: Tallies) {
+        for (cell, n) in other.deltas {
+            *self.deltas.entry(cell).or_default() += n;
+        }
+    }
+
     /// `n` counted from `from` up to the day before `until` (for ever when
     /// `until` is None). An empty span (`until` <= `from`) counts nothing.
     #[allow(clippy::too_many_arguments)]
