@@ -57,7 +57,8 @@ impl Employment {
             let mut tx = self.db.begin_write().await?;
             let due = store::take_due(tx.conn(), PERSONS_AT_ONCE).await?;
             if due.is_empty() {
-                return Ok(());
+                // Taken by another counting meanwhile; see whether any is left.
+                continue;
             }
             let contracts = store::contracts_of_candidates(tx.conn(), &due).await?;
             let mut counted = Tallies::new();

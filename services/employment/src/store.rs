@@ -768,19 +768,21 @@ pub async fn pw_flows_kept(conn: &mut AnyConnection, codes: Option<&[String]>, f
 
 /// Takes up to `limit` persons off the list of those not counted yet (in
 /// the caller's transaction: they are back if it fails), after locking
-/// them (see [`lock_persons`]).
+/// them (see [`lock_persons`]). Only those this transaction took off are
+/// answered: on PostgreSQL another counting may have taken some first.
 pub async fn take_due(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>> {
     let mut first = Sql::new("SELECT candidate_id FROM headcount_due ORDER BY candidate_id LIMIT ");
     first.bind(limit);
     let due: Vec<(String,)> = first.fetch_packed(conn, &["candidate_id"]).await?;
     let due: Vec<String> = due.into_iter().map(|(id,)| id).collect();
-    if !due.is_empty() {
-        lock_persons(conn, &due).await?;
-        let mut taken = Sql::new("DELETE FROM headcount_due WHERE candidate_id IN ");
-        taken.bind_json_list(Backend::of(conn), &due);
-        taken.query().execute(conn).await?;
+    if due.is_empty() {
+        return Ok(due);
     }
-    Ok(due)
+    lock_persons(conn, &due).await?;
+    let mut taken = Sql::new("DELETE FROM headcount_due WHERE candidate_id IN ");
+    taken.bind_json_list(Backend::of(conn), &due).push(" RETURNING candidate_id");
+    let rows = taken.query().fetch_all(conn).await?;
+    rows.iter().map(|row| Ok(row.try_get("candidate_id")?)).collect()
 }
 
 /// Whether any person is still to be counted.
