@@ -871,8 +871,11 @@ pub async fn contracts_of_candidates(conn: &mut AnyConnection, candidates: &[Str
 /// The contracts in scope of the persons counted apart in some category,
 /// with those categories (codes).
 pub async fn apart_contracts(conn: &mut AnyConnection, codes: Option<&[String]>) -> Result<Vec<(Vec<Counted>, Contract)>> {
+    // CROSS JOIN: SQLite reads the few persons apart first (else it may
+    // scan every contract to look each one up), PostgreSQL plans it as
+    // any join.
     let mut sql = Sql::new(&format!(
-        "SELECT p.categories, {CONTRACT_COLUMNS} FROM headcount_apart p JOIN contracts c ON c.candidate_id = p.candidate_id WHERE 1 = 1"
+        "SELECT p.categories, {CONTRACT_COLUMNS} FROM headcount_apart p CROSS JOIN contracts c WHERE c.candidate_id = p.candidate_id"
     ));
     in_scope(&mut sql, "c", codes);
     let mut fields = vec!["categories"];
