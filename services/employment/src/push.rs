@@ -227,20 +227,22 @@ async fn kept_figures(
     replaced: &[(Contract, Contract)],
 ) -> Result<Tallies, ServiceError> {
     let mut kept = Tallies::new();
-    let mut ids: Vec<String> = pw_contracts.keys().cloned().chain(replaced.iter().map(|(_, new)| new.hr_contract_id.clone())).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(kept);
+    // Which of the trajectories the push meant to open it did open (the
+    // store left out those of persons with one open): by their own ids.
+    let meant: Vec<String> = opened.iter().map(|(id, _, _)| id.clone()).collect();
+    let stored = store::stored_trajectories(conn, &meant).await?;
+    for (id, _, contract_id) in opened {
+        if let (true, Some(contract)) = (stored.contains(id), pw_contracts.get(contract_id)) {
+            tallies::trajectory(&mut kept, contract, None, 1);
+        }
     }
-    let opened_now: HashSet<&str> = opened.iter().map(|(id, _, _)| id.as_str()).collect();
+    let mut changed: Vec<String> = replaced.iter().map(|(_, new)| new.hr_contract_id.clone()).collect();
+    changed.sort_unstable();
+    changed.dedup();
     let mut stored_before = HashMap::new();
-    for (contract_id, trajectory_id, completion) in store::trajectories_of_contracts(conn, &ids).await? {
-        match pw_contracts.get(&contract_id) {
-            Some(contract) if opened_now.contains(trajectory_id.as_str()) => tallies::trajectory(&mut kept, contract, None, 1),
-            _ => {
-                stored_before.insert(contract_id, completion);
-            }
+    for (contract_id, trajectory_id, completion) in store::trajectories_of_contracts(conn, &changed).await? {
+        if !stored.contains(&trajectory_id) {
+            stored_before.insert(contract_id, completion);
         }
     }
     for (old, new) in replaced {

@@ -703,6 +703,19 @@ pub async fn completions(conn: &mut AnyConnection, codes: Option<&[String]>, per
         .collect()
 }
 
+/// Of these trajectory ids, those stored.
+pub async fn stored_trajectories(conn: &mut AnyConnection, ids: &[String]) -> Result<HashSet<String>> {
+    let backend = Backend::of(conn);
+    let mut stored = HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(JSON_LIST) {
+        let mut sql = Sql::new("SELECT id FROM trajectories WHERE id IN ");
+        sql.bind_json_list(backend, chunk);
+        let rows: Vec<(String,)> = sql.fetch_packed(conn, &["id"]).await?;
+        stored.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(stored)
+}
+
 /// The trajectories of these contracts: (HR contract id, trajectory id,
 /// completion).
 pub async fn trajectories_of_contracts(
