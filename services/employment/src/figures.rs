@@ -55,10 +55,11 @@ impl Employment {
     }
 
     /// The headcount from what is kept on write (`crate::headcount`; the
-    /// persons of an older store not counted yet counted first); the
-    /// persons counted apart from their contracts. In- and outflow are kept per calendar year, so
-    /// a period from 1 January into the year (what the reports ask) is a
-    /// sum; any other period is counted from the contracts.
+    /// persons of an older store not counted yet are counted first), and
+    /// the persons counted apart from their contracts. In- and outflow are
+    /// kept per calendar year, so a period from 1 January into the year
+    /// (what the reports ask) is a sum; any other period is counted from
+    /// the contracts.
     pub async fn headcount_figures(&self, scope: &cpb::Scope, on: NaiveDate, period: Period) -> Result<Headcount, ServiceError> {
         let codes = self.codes(scope).await?;
         self.count_due_persons().await?;
