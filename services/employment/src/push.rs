@@ -183,13 +183,25 @@ impl Employment {
             plan.became_pw.iter().map(|m| (crate::new_id(), m.candidate_id.clone(), m.hr_contract_id.clone())).collect();
         // The contracts are written (on SQLite's thread) while the rows of
         // what they cause, and the change to the headcount, are made.
-        let (written, (caused, (headcount, apart))) = tokio::join!(store::insert_rows(tx.conn(), &inserts), async {
+        // What the trajectories count is made as if every one meant is
+        // opened, and made again below if the store left some out.
+        let (written, (caused, (headcount, apart), if_all_opened)) = tokio::join!(store::insert_rows(tx.conn(), &inserts), async {
             let caused = caused_rows(&opened, &plan.became_pw, audited, &now);
-            (caused, headcount::push_changed(&plan.changed_persons, &before, &plan.created, &replaced, &due))
+            let headcount = headcount::push_changed(&plan.changed_persons, &before, &plan.created, &replaced, &due);
+            (caused, headcount, opened_figures(&opened, &plan.pw_contracts, |_| true))
         });
         written?;
-        store::insert_rows(tx.conn(), &caused).await?;
-        let mut kept = kept_figures(tx.conn(), &opened, &plan.pw_contracts, &replaced).await?;
+        let (trajectories, others) = caused;
+        let all_opened = store::insert_rows_counting(tx.conn(), &trajectories).await? == opened.len() as u64;
+        store::insert_rows(tx.conn(), &others).await?;
+        let meant: Vec<String> = opened.iter().map(|(id, _, _)| id.clone()).collect();
+        let mut kept = if all_opened {
+            if_all_opened
+        } else {
+            let stored = store::stored_trajectories(tx.conn(), &meant).await?;
+            opened_figures(&opened, &plan.pw_contracts, |id| stored.contains(id))
+        };
+        kept.extend(moved_figures(tx.conn(), &replaced, &meant).await?);
         kept.extend(headcount);
         store::set_apart(tx.conn(), &apart).await?;
         kept.write(tx.conn()).await?;
@@ -202,46 +214,49 @@ impl Employment {
 /// The rows of what the pushed contracts cause: a PW dienstverband at IBN
 /// starts a development trajectory (`opened`: id, candidate, contract)
 /// unless one is still open (the store leaves those out, see
-/// `store::opened_trajectory_rows`), and intake is told (outbox); and the
-/// call's audit record, if it is audited.
-fn caused_rows(opened: &[(String, String, String)], became_pw: &[OutboxRow], audited: Option<&Caller>, now: &str) -> Vec<JsonRows> {
-    let mut rows = store::opened_trajectory_rows(opened);
-    rows.extend(store::outbox_rows(became_pw, now));
+/// `store::opened_trajectory_rows`); and the others: intake is told
+/// (outbox), and the call's audit record, if it is audited.
+fn caused_rows(
+    opened: &[(String, String, String)],
+    became_pw: &[OutboxRow],
+    audited: Option<&Caller>,
+    now: &str,
+) -> (Vec<JsonRows>, Vec<JsonRows>) {
+    let mut others = store::outbox_rows(became_pw, now);
     let record = audited.and_then(Caller::success_record);
-    rows.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
-    rows
+    others.extend(record.as_ref().map(|r| partnership_platform::audit::record_rows(&[r])).into_iter().flatten());
+    (store::opened_trajectory_rows(opened), others)
 }
 
-/// What the push did to the figures kept on write (`crate::tallies`),
-/// read back after its writes in its transaction: each trajectory it
-/// opened counts with its contract as pushed (`pw_contracts`, the last
-/// version of each contract that became PW); a trajectory already stored
-/// whose contract changed counts with the new contract instead of the old,
-/// with its completion as stored now (after the contract's row was written,
-/// so a completion committed meanwhile is seen; see
-/// `store::lock_contract_of_trajectory`).
-async fn kept_figures(
-    conn: &mut sqlx::AnyConnection,
-    opened: &[(String, String, String)],
-    pw_contracts: &HashMap<String, Contract>,
-    replaced: &[(Contract, Contract)],
-) -> Result<Tallies, ServiceError> {
+/// What the trajectories the push opened count (`crate::tallies`), each
+/// with its contract as pushed (`pw_contracts`, the last version of each
+/// contract that became PW); `stored` says whether a trajectory the push
+/// meant to open was stored (the store leaves out those of persons with
+/// one open).
+fn opened_figures(opened: &[(String, String, String)], pw_contracts: &HashMap<String, Contract>, stored: impl Fn(&str) -> bool) -> Tallies {
     let mut kept = Tallies::new();
-    // Which of the trajectories the push meant to open it did open (the
-    // store left out those of persons with one open): by their own ids.
-    let meant: Vec<String> = opened.iter().map(|(id, _, _)| id.clone()).collect();
-    let stored = store::stored_trajectories(conn, &meant).await?;
     for (id, _, contract_id) in opened {
-        if let (true, Some(contract)) = (stored.contains(id), pw_contracts.get(contract_id)) {
+        if let (true, Some(contract)) = (stored(id), pw_contracts.get(contract_id)) {
             tallies::trajectory(&mut kept, contract, None, 1);
         }
     }
+    kept
+}
+
+/// What the push's changed contracts move of what their stored
+/// trajectories (not those it meant to open, `meant`) count: from the old
+/// contract to the new, with the completion as stored now — read after
+/// the contract's row was written, so a completion committed meanwhile is
+/// seen (see `store::lock_contract_of_trajectory`).
+async fn moved_figures(conn: &mut sqlx::AnyConnection, replaced: &[(Contract, Contract)], meant: &[String]) -> Result<Tallies, ServiceError> {
+    let mut kept = Tallies::new();
     let mut changed: Vec<String> = replaced.iter().map(|(_, new)| new.hr_contract_id.clone()).collect();
     changed.sort_unstable();
     changed.dedup();
+    let meant: HashSet<&str> = meant.iter().map(String::as_str).collect();
     let mut stored_before = HashMap::new();
     for (contract_id, trajectory_id, completion) in store::trajectories_of_contracts(conn, &changed).await? {
-        if !stored.contains(&trajectory_id) {
+        if !meant.contains(trajectory_id.as_str()) {
             stored_before.insert(contract_id, completion);
         }
     }

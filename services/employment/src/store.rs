@@ -244,6 +244,12 @@ pub async fn insert_rows(conn: &mut AnyConnection, rows: &[JsonRows]) -> Result<
     Ok(())
 }
 
+/// [`insert_rows`], answering how many rows were stored (those left out
+/// on a conflict not counted).
+pub async fn insert_rows_counting(conn: &mut AnyConnection, rows: &[JsonRows]) -> Result<u64> {
+    Ok(JsonRows::insert_all_counting(conn, &rows.iter().collect::<Vec<_>>()).await?)
+}
+
 /// Replaces a contract with a new version, keeping the old one.
 pub async fn replace_contract(
     conn: &mut AnyConnection,

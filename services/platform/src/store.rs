@@ -514,18 +514,27 @@ impl JsonRows {
     /// statement's rows its own `$N`), instead of one round trip each;
     /// PostgreSQL prepares one statement at a time, so it gets them in turn.
     pub async fn insert_all(conn: &mut AnyConnection, tables: &[&JsonRows]) -> Result<(), sqlx::Error> {
+        Self::insert_all_counting(conn, tables).await.map(drop)
+    }
+
+    /// [`JsonRows::insert_all`], answering how many rows were stored (rows
+    /// left out on a conflict, see [`JsonRows::skipping_conflicts_on`], not
+    /// counted).
+    pub async fn insert_all_counting(conn: &mut AnyConnection, tables: &[&JsonRows]) -> Result<u64, sqlx::Error> {
         let tables: Vec<&JsonRows> = tables.iter().copied().filter(|t| t.rows > 0).collect();
         let postgres = Backend::of(conn) == Backend::Postgres;
         if postgres {
+            let mut stored = 0;
             for table in tables {
-                sqlx::query(sqlx::AssertSqlSafe(table.statement(postgres, 1, "INSERT"))).bind(table.json()?).execute(&mut *conn).await?;
+                let sql = table.statement(postgres, 1, "INSERT");
+                stored += sqlx::query(sqlx::AssertSqlSafe(sql)).bind(table.json()?).execute(&mut *conn).await?.rows_affected();
             }
-            return Ok(());
+            return Ok(stored);
         }
         if tables.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
-        Self::sqlite_script(&tables, "", "", "INSERT")?.execute(conn).await.map(drop)
+        Ok(Self::sqlite_script(&tables, "", "", "INSERT")?.execute(conn).await?.rows_affected())
     }
 
     /// The SQLite INSERTs of `tables` (each with rows) as one script
@@ -859,9 +868,13 @@ mod tests {
             for (id, who) in [("t3", "a"), ("t4", "b"), ("t5", "c"), ("t6", "c")] {
                 rows.push(&[id.into(), who.into()]);
             }
-            rows.insert(&mut conn).await.unwrap();
+            // Two statements (the second table's rows alone), counted together.
+            let mut more = JsonRows::new("t", &["id", "who"], &[]).skipping_conflicts_on("(who) WHERE closed IS NULL");
+            more.push(&["t7".into(), "c".into()]);
+            let stored = JsonRows::insert_all_counting(&mut conn, &[&rows, &more]).await.unwrap();
             let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&mut *conn).await.unwrap();
             assert_eq!(ids, ["t1", "t2", "t4", "t5"], "a's open row stays alone, b opens again, c once, on {}", store.label);
+            assert_eq!(stored, 2, "only the rows stored are counted, on {}", store.label);
             // Any other key still refuses.
             let mut again = JsonRows::new("t", &["id", "who"], &[]).skipping_conflicts_on("(who) WHERE closed IS NULL");
             again.push(&["t1".into(), "d".into()]);
