@@ -194,7 +194,7 @@ impl Employment {
         let (trajectories, others) = caused;
         let all_opened = store::insert_rows_counting(tx.conn(), &trajectories).await? == opened.len() as u64;
         store::insert_rows(tx.conn(), &others).await?;
-        let meant: Vec<String> = opened.iter().map(|(id, _, _)| id.clone()).collect();
+        let meant: Vec<&str> = opened.iter().map(|(id, _, _)| id.as_str()).collect();
         let mut kept = if all_opened {
             if_all_opened
         } else {
@@ -248,12 +248,12 @@ fn opened_figures(opened: &[(String, String, String)], pw_contracts: &HashMap<St
 /// contract to the new, with the completion as stored now — read after
 /// the contract's row was written, so a completion committed meanwhile is
 /// seen (see `store::lock_contract_of_trajectory`).
-async fn moved_figures(conn: &mut sqlx::AnyConnection, replaced: &[(Contract, Contract)], meant: &[String]) -> Result<Tallies, ServiceError> {
+async fn moved_figures(conn: &mut sqlx::AnyConnection, replaced: &[(Contract, Contract)], meant: &[&str]) -> Result<Tallies, ServiceError> {
     let mut kept = Tallies::new();
     let mut changed: Vec<String> = replaced.iter().map(|(_, new)| new.hr_contract_id.clone()).collect();
     changed.sort_unstable();
     changed.dedup();
-    let meant: HashSet<&str> = meant.iter().map(String::as_str).collect();
+    let meant: HashSet<&str> = meant.iter().copied().collect();
     let mut stored_before = HashMap::new();
     for (contract_id, trajectory_id, completion) in store::trajectories_of_contracts(conn, &changed).await? {
         if !meant.contains(trajectory_id.as_str()) {

@@ -709,17 +709,23 @@ pub async fn completions(conn: &mut AnyConnection, codes: Option<&[String]>, per
         .collect()
 }
 
-/// Of these trajectory ids, those stored.
-pub async fn stored_trajectories(conn: &mut AnyConnection, ids: &[String]) -> Result<HashSet<String>> {
+/// Of these values, those `column` of `table` holds (a key: one row each).
+async fn present_among(conn: &mut AnyConnection, table: &str, column: &str, values: &[&str]) -> Result<HashSet<String>> {
     let backend = Backend::of(conn);
-    let mut stored = HashSet::with_capacity(ids.len());
-    for chunk in ids.chunks(JSON_LIST) {
-        let mut sql = Sql::new("SELECT id FROM trajectories WHERE id IN ");
-        sql.bind_json_list(backend, chunk);
-        let rows: Vec<(String,)> = sql.fetch_packed(conn, &["id"]).await?;
-        stored.extend(rows.into_iter().map(|(id,)| id));
+    let mut present = HashSet::with_capacity(values.len());
+    for chunk in values.chunks(JSON_LIST) {
+        let chunk: Vec<String> = chunk.iter().map(|v| (*v).to_owned()).collect();
+        let mut sql = Sql::new(&format!("SELECT {column} FROM {table} WHERE {column} IN "));
+        sql.bind_json_list(backend, &chunk);
+        let rows: Vec<(String,)> = sql.fetch_packed(conn, &[column]).await?;
+        present.extend(rows.into_iter().map(|(value,)| value));
     }
-    Ok(stored)
+    Ok(present)
+}
+
+/// Of these trajectory ids, those stored.
+pub async fn stored_trajectories(conn: &mut AnyConnection, ids: &[&str]) -> Result<HashSet<String>> {
+    present_among(conn, "trajectories", "id", ids).await
 }
 
 /// The trajectories of these contracts: (HR contract id, trajectory id,
@@ -749,11 +755,14 @@ pub async fn trajectories_of_contracts(
     Ok(found)
 }
 
-/// Takes the write lock on the contract of a trajectory (on PostgreSQL the
-/// row's; SQLite has one writer anyway), so that a push changing the
-/// contract and the trajectory's completion are kept on write one after
-/// the other, each seeing the other's result.
+/// On PostgreSQL, takes the row lock of a trajectory's contract, so that a
+/// push changing the contract and the trajectory's completion are kept on
+/// write one after the other, each seeing the other's result. SQLite has
+/// one writer anyway.
 pub async fn lock_contract_of_trajectory(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    if Backend::of(conn) != Backend::Postgres {
+        return Ok(());
+    }
     sqlx::query("UPDATE contracts SET version = version WHERE hr_contract_id = (SELECT hr_contract_id FROM trajectories WHERE id = $1)")
         .bind(id)
         .execute(conn)
@@ -811,18 +820,11 @@ pub async fn any_due(conn: &mut AnyConnection) -> Result<bool> {
 
 /// Of these persons, those not counted yet.
 pub async fn due_among(conn: &mut AnyConnection, candidates: &[String]) -> Result<HashSet<String>> {
-    let mut due = HashSet::new();
     if candidates.is_empty() || !any_due(conn).await? {
-        return Ok(due);
+        return Ok(HashSet::new());
     }
-    let backend = Backend::of(conn);
-    for chunk in candidates.chunks(JSON_LIST) {
-        let mut sql = Sql::new("SELECT candidate_id FROM headcount_due WHERE candidate_id IN ");
-        sql.bind_json_list(backend, chunk);
-        let rows: Vec<(String,)> = sql.fetch_packed(conn, &["candidate_id"]).await?;
-        due.extend(rows.into_iter().map(|(id,)| id));
-    }
-    Ok(due)
+    let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+    present_among(conn, "headcount_due", "candidate_id", &candidates).await
 }
 
 /// On PostgreSQL, locks these persons until the transaction ends (advisory

@@ -173,19 +173,6 @@ pub fn headcount(contracts: &[Contract], on: NaiveDate, period: Period) -> Headc
     }
 }
 
-/// The headcount from what the store counted: distinct persons running on
-/// the day per kind, beschut persons running on the day, and the PW
-/// contracts (candidate, start, end) of the persons who may flow in or out
-/// (see [`headcount`] for the same figures from whole contracts).
-pub fn headcount_of(
-    persons_by_kind: &[(ContractKind, u64)],
-    beschut_persons: u64,
-    pw_spells: &[(String, NaiveDate, Option<NaiveDate>)],
-    period: Period,
-) -> Headcount {
-    headcount_counted(persons_by_kind, beschut_persons, flows_of(pw_spells, period))
-}
-
 /// PW (inflow, outflow) in the period from PW contracts (candidate, start,
 /// end): see [`headcount`].
 pub fn flows_of(pw_spells: &[(String, NaiveDate, Option<NaiveDate>)], period: Period) -> (u64, u64) {
@@ -454,7 +441,7 @@ mod tests {
         let whole = headcount(&contracts, on, year(2022));
         let spells: Vec<(String, NaiveDate, Option<NaiveDate>)> =
             contracts.iter().map(|c| (c.candidate_id.clone(), c.start_date, c.end_date)).collect();
-        let counted = headcount_of(&[(ContractKind::Pw, 1)], 0, &spells, year(2022));
+        let counted = headcount_counted(&[(ContractKind::Pw, 1)], 0, flows_of(&spells, year(2022)));
         assert_eq!(counted, whole);
     }
 
