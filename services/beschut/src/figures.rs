@@ -25,7 +25,8 @@ impl Beschut {
     }
 
     /// The figures on each of `dates` (in their order). Employment is
-    /// asked once for all dates (in [`batches`] at national volume): of the persons indicated (and of those
+    /// asked once for all dates (in [`batches`] at national volume, all
+    /// under way at once): of the persons indicated (and of those
     /// also placed) on each date, how many it employs beschut per
     /// werkladder step, and the scope's fte. It answers in counts, so no
     /// person's employment leaves it.
@@ -45,13 +46,19 @@ impl Beschut {
             })
             .collect();
         let named: Vec<usize> = asks.iter().map(|a| a.groups.iter().map(|g| g.candidate_ids.len()).sum()).collect();
-        let mut counted = Vec::with_capacity(dates.len());
         let mut asks = asks.into_iter();
-        for batch in batches(&named, NAMED_PER_ASK) {
+        // The requests are under way at once: employment reads each
+        // request's contracts on its own connection.
+        let requests = batches(&named, NAMED_PER_ASK).into_iter().map(|batch| {
             let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asks.by_ref().take(batch.len()).collect() };
-            let answer = self.employment.clone().count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
-            counted.extend(answer.map_err(|s| unavailable(&s))?.into_inner().dates);
-        }
+            let mut employment = self.employment.clone();
+            async move {
+                let answer = employment.count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
+                answer.map(|a| a.into_inner().dates).map_err(|s| unavailable(&s))
+            }
+        });
+        let requests: Vec<_> = requests.collect();
+        let counted: Vec<epb::BeschutCountsOn> = futures::future::try_join_all(requests).await?.into_iter().flatten().collect();
         if counted.len() != dates.len() {
             return Err(sent(format!("counts for {} dates, asked for {}", counted.len(), dates.len())));
         }
