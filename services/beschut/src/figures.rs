@@ -49,15 +49,15 @@ impl Beschut {
         let mut asks = asks.into_iter();
         // The requests are under way at once: employment reads each
         // request's contracts on its own connection.
-        let requests = batches(&named, NAMED_PER_ASK).into_iter().map(|batch| {
+        let mut requests = Vec::new();
+        for batch in batches(&named, NAMED_PER_ASK) {
             let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asks.by_ref().take(batch.len()).collect() };
             let mut employment = self.employment.clone();
-            async move {
+            requests.push(async move {
                 let answer = employment.count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
                 answer.map(|a| a.into_inner().dates).map_err(|s| unavailable(&s))
-            }
-        });
-        let requests: Vec<_> = requests.collect();
+            });
+        }
         let counted: Vec<epb::BeschutCountsOn> = futures::future::try_join_all(requests).await?.into_iter().flatten().collect();
         if counted.len() != dates.len() {
             return Err(sent(format!("counts for {} dates, asked for {}", counted.len(), dates.len())));
