@@ -8,8 +8,8 @@ use partnership_platform::ServiceError;
 use partnership_proto::common as cpb;
 
 use crate::Employment;
-use crate::domain::contract::{Contract, ContractKind, WerkladderStep};
-use crate::domain::figures::{self, Beschut, BeschutEmployee, Counted, Headcount, Period, Results, Started};
+use crate::domain::contract::{ContractKind, WerkladderStep};
+use crate::domain::figures::{self, Beschut, BeschutContract, BeschutEmployee, Counted, Headcount, Period, Results, Started};
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
 use crate::store::{self, LksGroup};
@@ -142,7 +142,7 @@ impl Employment {
         let of_scope = match &codes {
             None => None,
             Some(codes) if everyone => {
-                let in_scope = |c: &&Contract| c.municipality_code.as_ref().is_some_and(|code| codes.contains(code));
+                let in_scope = |c: &&BeschutContract| c.municipality_code.as_ref().is_some_and(|code| codes.contains(code));
                 Some((contracts.iter().filter(in_scope).cloned().collect(), None))
             }
             Some(codes) => {
@@ -171,7 +171,7 @@ impl Employment {
         codes: Option<Vec<String>>,
         candidates: Option<&[String]>,
         span: Period,
-    ) -> Result<(Vec<Contract>, HashMap<String, Vec<(NaiveDate, WerkladderStep)>>), ServiceError> {
+    ) -> Result<(Vec<BeschutContract>, HashMap<String, Vec<(NaiveDate, WerkladderStep)>>), ServiceError> {
         let mut conn = self.db.pool().acquire().await?;
         let contracts = store::running_beschut_contracts(&mut conn, codes.as_deref(), candidates, span).await?;
         let mut steps: HashMap<String, Vec<(NaiveDate, WerkladderStep)>> = HashMap::new();

@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 use crate::domain::contract::{
     Contract, ContractKind, Doelgroep, Loonwaarde, PwClassification, SoortPlaatsing, Uitstroomprofiel, WerkladderStep,
 };
-use crate::domain::figures::{Completion, Counted, Period};
+use crate::domain::figures::{BeschutContract, Completion, Counted, Period};
 use crate::domain::trajectory::TrajectoryResult;
 use crate::tallies;
 
@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "tallies of the stored facts", sql: include_str!("../migrations/0006_tally_backfill.sql") },
     tally::months_from_days(7),
     Migration { version: 8, name: "headcount per person", sql: include_str!("../migrations/0008_headcount_per_person.sql") },
+    Migration { version: 9, name: "beschut contracts covered", sql: include_str!("../migrations/0009_beschut_contracts_covered.sql") },
 ];
 
 type Result<T> = std::result::Result<T, ServiceError>;
@@ -526,9 +527,11 @@ fn lks_group(&(municipality, first_day, last_day, hours, doelgroep, loonwaarde):
 }
 
 /// `AND c` is a nieuw beschut PW contract running on a day of `span`, in
-/// scope, of one of `candidates` if given.
+/// scope, of one of `candidates` if given. Kind and doelgroep are
+/// literals: they imply the condition of the index that holds these
+/// contracts (`contracts_beschut`), which a bound value would not.
 fn running_beschut<'a>(sql: &'a mut Sql, backend: Backend, codes: Option<&[String]>, candidates: Option<&[String]>, span: Period) -> &'a mut Sql {
-    sql.push(" AND c.kind = 'PW' AND c.doelgroep = ").bind(Doelgroep::NieuwBeschut.code());
+    sql.push(&format!(" AND c.kind = '{}' AND c.doelgroep = '{}'", ContractKind::Pw.code(), Doelgroep::NieuwBeschut.code()));
     running(sql, "c", span.first, span.last);
     in_scope(sql, "c", codes);
     if let Some(ids) = candidates {
@@ -546,23 +549,53 @@ fn candidate_chunks(candidates: Option<&[String]>) -> Vec<Option<&[String]>> {
     }
 }
 
+/// The columns of a [`BeschutContract`], all in the index `contracts_beschut`.
+const BESCHUT_COLUMNS: [&str; 7] =
+    ["hr_contract_id", "candidate_id", "start_date", "end_date", "hours_per_week", "municipality_code", "werkladder_step"];
+
+/// A [`BESCHUT_COLUMNS`] row of a packed answer: the ids owned (they may
+/// hold escapes), codes, dates and hours borrowed.
+type BeschutRow<'a> = (String, String, &'a str, Option<&'a str>, &'a str, Option<String>, Option<&'a str>);
+
 /// Nieuw beschut PW contracts running on a day of `span` (of these
-/// candidates only, if given).
+/// candidates only, if given), with only what the beschut figures need.
 pub async fn running_beschut_contracts(
     conn: &mut AnyConnection,
     codes: Option<&[String]>,
     candidates: Option<&[String]>,
     span: Period,
-) -> Result<Vec<Contract>> {
+) -> Result<Vec<BeschutContract>> {
     let mut contracts = Vec::new();
+    let select = BESCHUT_COLUMNS.map(|column| format!("c.{column}")).join(", ");
     for chunk in candidate_chunks(candidates) {
-        let mut sql = Sql::new(&format!("SELECT {CONTRACT_COLUMNS} FROM contracts c WHERE 1 = 1"));
+        let mut sql = Sql::new(&format!("SELECT {select} FROM contracts c WHERE 1 = 1"));
         running_beschut(&mut sql, Backend::of(conn), codes, chunk, span);
-        for cells in sql.fetch_packed::<ContractCells>(conn, &CONTRACT_FIELDS).await? {
-            contracts.push(contract_of(cells)?);
+        let text = sql.fetch_packed_text(conn, &BESCHUT_COLUMNS).await?;
+        let mut bad = None;
+        for_each_packed(&text, |row: BeschutRow<'_>| match beschut_contract(row) {
+            Ok(contract) => contracts.push(contract),
+            Err(e) => {
+                bad.get_or_insert(e);
+            }
+        })?;
+        if let Some(e) = bad {
+            return Err(e);
         }
     }
     Ok(contracts)
+}
+
+fn beschut_contract((id, candidate, start, end, hours, municipality, step): BeschutRow<'_>) -> Result<BeschutContract> {
+    let step = step.ok_or_else(|| corrupt("werkladder_step", "NULL"))?;
+    Ok(BeschutContract {
+        hr_contract_id: id,
+        candidate_id: candidate,
+        start_date: parsed_date("start_date", start)?,
+        end_date: end.map(|t| parsed_date("end_date", t)).transpose()?,
+        hours_per_week: hours.parse().map_err(|_| corrupt("hours_per_week", hours))?,
+        municipality_code: municipality,
+        werkladder_step: WerkladderStep::from_code(step).ok_or_else(|| corrupt("werkladder_step", step))?,
+    })
 }
 
 /// The events of one kind of the contracts [`running_beschut_contracts`]

@@ -324,29 +324,47 @@ pub struct BeschutEmployee {
     pub hours_per_week: Decimal,
 }
 
+/// A nieuw beschut PW contract, as far as the beschut figures need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeschutContract {
+    pub hr_contract_id: String,
+    pub candidate_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub hours_per_week: Decimal,
+    pub municipality_code: Option<String>,
+    /// The instroom trede: the step until a later one is recorded.
+    pub werkladder_step: WerkladderStep,
+}
+
+impl BeschutContract {
+    pub fn runs_on(&self, day: NaiveDate) -> bool {
+        self.start_date <= day && self.end_date.is_none_or(|end| day <= end)
+    }
+}
+
 /// The persons with a beschut (nieuw beschut) PW contract running on the
 /// date, by candidate id: their werkladder step (the latest recorded on or
 /// before the date on their most recent contract, else its instroom trede)
 /// and their hours (all their running beschut contracts together).
-pub fn beschut_employees(
-    contracts: &[Contract],
+pub fn beschut_employees<'a>(
+    contracts: impl IntoIterator<Item = &'a BeschutContract>,
     steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>,
     on: NaiveDate,
 ) -> Vec<BeschutEmployee> {
-    let mut per_person: BTreeMap<&str, (&Contract, Decimal)> = BTreeMap::new();
-    for c in contracts.iter().filter(|c| c.runs_on(on) && c.pw.as_ref().is_some_and(|p| p.is_beschut())) {
+    let mut per_person: BTreeMap<&str, (&BeschutContract, Decimal)> = BTreeMap::new();
+    for c in contracts.into_iter().filter(|c| c.runs_on(on)) {
         let entry = per_person.entry(&c.candidate_id).or_insert((c, Decimal::ZERO));
         entry.1 += c.hours_per_week;
         if c.start_date > entry.0.start_date {
             entry.0 = c;
         }
     }
-    let step_of = |c: &Contract| {
+    let step_of = |c: &BeschutContract| {
         steps
             .get(&c.hr_contract_id)
             .and_then(|s| s.iter().filter(|(d, _)| *d <= on).max_by_key(|(d, _)| *d).map(|(_, step)| *step))
-            .or(c.pw.as_ref().map(|p| p.werkladder_step))
-            .unwrap_or(WerkladderStep::WerkenBinnenIbn)
+            .unwrap_or(c.werkladder_step)
     };
     per_person
         .into_iter()
@@ -364,7 +382,11 @@ pub fn beschut_in_groups(employees: &[BeschutEmployee], groups: &[HashSet<&str>]
 }
 
 /// Beschut persons at IBN on a date per werkladder step, and their fte.
-pub fn beschut(contracts: &[Contract], steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>, on: NaiveDate) -> Beschut {
+pub fn beschut<'a>(
+    contracts: impl IntoIterator<Item = &'a BeschutContract>,
+    steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>,
+    on: NaiveDate,
+) -> Beschut {
     beschut_of(&beschut_employees(contracts, steps, on))
 }
 
@@ -458,16 +480,20 @@ mod tests {
 
     #[test]
     fn beschut_persons_follow_their_latest_step_on_the_date() {
-        let mut a = pw("HR-1", "p1", "2022-01-01");
-        a.pw.as_mut().unwrap().doelgroep = Doelgroep::NieuwBeschut;
-        a.hours_per_week = Decimal::from(20);
-        let mut b = pw("HR-2", "p2", "2022-01-01");
-        b.pw.as_mut().unwrap().doelgroep = Doelgroep::NieuwBeschut;
-        b.hours_per_week = Decimal::from(31);
+        let contract = |id: &str, candidate: &str, hours: u32| BeschutContract {
+            hr_contract_id: id.to_owned(),
+            candidate_id: candidate.to_owned(),
+            start_date: d("2022-01-01"),
+            end_date: None,
+            hours_per_week: Decimal::from(hours),
+            municipality_code: Some("GM0828".to_owned()),
+            werkladder_step: WerkladderStep::WerkenBinnenIbn,
+        };
+        let contracts = [contract("HR-1", "p1", 20), contract("HR-2", "p2", 31)];
         let steps = HashMap::from([("HR-1".to_owned(), vec![(d("2022-06-01"), WerkladderStep::WerkenOpLocatie)])]);
-        let before = beschut(&[a.clone(), b.clone()], &steps, d("2022-05-31"));
+        let before = beschut(&contracts, &steps, d("2022-05-31"));
         assert_eq!(before.by_step[0], (WerkladderStep::WerkenBinnenIbn, 2));
-        let after = beschut(&[a, b], &steps, d("2022-12-31"));
+        let after = beschut(&contracts, &steps, d("2022-12-31"));
         assert_eq!(after.by_step[0], (WerkladderStep::WerkenBinnenIbn, 1));
         assert_eq!(after.by_step[1], (WerkladderStep::WerkenOpLocatie, 1));
         assert_eq!(after.hours_per_week, Decimal::from(51));
