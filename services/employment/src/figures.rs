@@ -132,11 +132,17 @@ impl Employment {
         let (Some(first), Some(last)) = (asks.iter().map(|a| a.0).min(), asks.iter().map(|a| a.0).max()) else { return Ok(Vec::new()) };
         let span = Period { first, last };
         let codes = self.codes(scope).await?;
-        let mut named: Vec<String> = asks.iter().flat_map(|(_, groups)| groups.iter().flatten().cloned()).collect();
-        named.sort_unstable();
-        named.dedup();
-        let everyone = codes.is_none() || named.len() > partnership_platform::store::JSON_LIST;
-        let (contracts, steps) = self.beschut_contracts(None, (!everyone).then_some(named.as_slice()), span).await?;
+        // Those named, if few enough to ask the store for by name; for the
+        // partnership every contract is read (they are all in scope).
+        let named: Option<Vec<String>> = match &codes {
+            None => None,
+            Some(_) => {
+                let named: HashSet<&str> = asks.iter().flat_map(|(_, groups)| groups.iter().flatten().map(String::as_str)).collect();
+                (named.len() <= partnership_platform::store::JSON_LIST).then(|| named.into_iter().map(str::to_owned).collect())
+            }
+        };
+        let everyone = named.is_none();
+        let (contracts, steps) = self.beschut_contracts(None, named.as_deref(), span).await?;
         // The scope's own contracts (with their steps, if read apart):
         // among everybody's if those were read.
         let of_scope = match &codes {
@@ -154,12 +160,11 @@ impl Employment {
             .iter()
             .map(|(on, groups)| {
                 let employed = figures::beschut_employees(&contracts, &steps, *on);
-                let groups: Vec<HashSet<&str>> = groups.iter().map(|g| g.iter().map(String::as_str).collect()).collect();
                 let in_scope = match &of_scope {
                     None => figures::beschut_of(&employed),
                     Some((contracts, own_steps)) => figures::beschut(contracts, own_steps.as_ref().unwrap_or(&steps), *on),
                 };
-                BeschutInGroups { on: *on, groups: figures::beschut_in_groups(&employed, &groups), in_scope }
+                BeschutInGroups { on: *on, groups: figures::beschut_in_groups(&employed, groups), in_scope }
             })
             .collect())
     }
