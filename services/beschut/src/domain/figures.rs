@@ -23,12 +23,13 @@ pub fn target_date() -> NaiveDate {
 
 /// What the figures are made from: this service's indications and
 /// placements, and employment's counts of who of them works at IBN.
+/// The candidates' ids are borrowed from the rows they were read from.
 #[derive(Debug, Clone, Default)]
-pub struct Inputs {
+pub struct Inputs<'a> {
     /// Candidates with an active indication.
-    pub indicated: HashSet<String>,
+    pub indicated: HashSet<&'a str>,
     /// Candidates with a running placement, and the placements' hours.
-    pub placed: Vec<(String, Decimal)>,
+    pub placed: Vec<(&'a str, Decimal)>,
     /// Of the indicated persons, those employed beschut at IBN, per
     /// werkladder step (from employment).
     pub indicated_at_ibn: Vec<(String, u64)>,
@@ -43,8 +44,8 @@ pub struct Inputs {
 /// The persons with an active indication and a running placement, each
 /// once, in order: they work met vangnet unless they are in dienst bij
 /// IBN, which employment is asked about.
-pub fn placed_and_indicated(indicated: &HashSet<String>, placed: &[(String, Decimal)]) -> Vec<String> {
-    let mut both: Vec<String> = placed.iter().map(|(c, _)| c).filter(|c| indicated.contains(*c)).cloned().collect();
+pub fn placed_and_indicated<'a>(indicated: &HashSet<&str>, placed: &[(&'a str, Decimal)]) -> Vec<&'a str> {
+    let mut both: Vec<&'a str> = placed.iter().map(|&(c, _)| c).filter(|c| indicated.contains(c)).collect();
     both.sort_unstable();
     both.dedup();
     both
@@ -115,13 +116,12 @@ mod tests {
     /// The worked example of domain.md §4, on 2022-12-31.
     #[test]
     fn reproduces_the_2022_worked_example() {
-        let indicated: HashSet<String> = (0..283).map(|i| format!("c{i}")).collect();
+        let names: Vec<String> = (0..283).map(|i| format!("c{i}")).collect();
+        let indicated: HashSet<&str> = names.iter().map(String::as_str).collect();
         // 116 of them in dienst bij IBN (as employment counts them), 78
         // placed at regular employers.
         let indicated_at_ibn = vec![(IBN_STEPS[0].to_owned(), 44), (IBN_STEPS[1].to_owned(), 46), (IBN_STEPS[2].to_owned(), 26)];
-        let placed: Vec<(String, Decimal)> = (116..194)
-            .map(|i| (format!("c{i}"), Decimal::from(if i < 164 { 29 } else { 28 })))
-            .collect();
+        let placed: Vec<(&str, Decimal)> = (116..194).map(|i| (names[i].as_str(), Decimal::from(if i < 164 { 29 } else { 28 }))).collect();
         let inputs = Inputs {
             indicated,
             placed,
@@ -147,9 +147,9 @@ mod tests {
         // a works at IBN with an indication (b works there without one:
         // employment counts only the indicated); c is placed without one.
         let inputs = Inputs {
-            indicated: ["a".to_owned()].into(),
+            indicated: ["a"].into(),
             indicated_at_ibn: vec![(IBN_STEPS[0].into(), 1)],
-            placed: vec![("c".into(), Decimal::from(20))],
+            placed: vec![("c", Decimal::from(20))],
             ..Inputs::default()
         };
         assert!(placed_and_indicated(&inputs.indicated, &inputs.placed).is_empty());
@@ -163,8 +163,8 @@ mod tests {
     fn a_person_placed_and_at_ibn_works_at_ibn_once() {
         // a and b are placed (b twice); a is also in dienst bij IBN; c is
         // at IBN on the vangnet step, which is not in dienst bij IBN.
-        let indicated: HashSet<String> = ["a", "b", "c"].map(str::to_owned).into();
-        let placed = vec![("a".into(), Decimal::from(10)), ("b".into(), Decimal::from(10)), ("b".into(), Decimal::from(5)), ("c".into(), Decimal::from(8))];
+        let indicated: HashSet<&str> = ["a", "b", "c"].into();
+        let placed = vec![("a", Decimal::from(10)), ("b", Decimal::from(10)), ("b", Decimal::from(5)), ("c", Decimal::from(8))];
         assert_eq!(placed_and_indicated(&indicated, &placed), ["a", "b", "c"]);
         let inputs = Inputs {
             indicated,
