@@ -104,6 +104,12 @@ impl PwClassification {
     }
 }
 
+/// A contract runs from its start to its end date, both included; without
+/// an end date it runs on.
+pub fn runs_on(start_date: NaiveDate, end_date: Option<NaiveDate>, day: NaiveDate) -> bool {
+    start_date <= day && end_date.is_none_or(|end| day <= end)
+}
+
 /// A contract's facts, as pushed (the BSN already resolved).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
@@ -122,7 +128,7 @@ pub struct Contract {
 impl Contract {
     /// Does the contract run on this day?
     pub fn runs_on(&self, day: NaiveDate) -> bool {
-        self.start_date <= day && self.end_date.is_none_or(|end| day <= end)
+        runs_on(self.start_date, self.end_date, day)
     }
 
     /// A canonical text of every fact, to tell an identical push from a

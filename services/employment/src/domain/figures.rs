@@ -339,7 +339,7 @@ pub struct BeschutContract {
 
 impl BeschutContract {
     pub fn runs_on(&self, day: NaiveDate) -> bool {
-        self.start_date <= day && self.end_date.is_none_or(|end| day <= end)
+        super::contract::runs_on(self.start_date, self.end_date, day)
     }
 }
 
