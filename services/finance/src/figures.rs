@@ -17,7 +17,7 @@ use crate::allocations::municipality_parts;
 use crate::domain::allocation::p_budget_share_percent;
 use crate::domain::calendar::{Quarter, check_year, month_first, month_last};
 use crate::domain::invoice::instalment;
-use crate::domain::lks::{contract_lks, months};
+use crate::domain::lks::{MonthAmounts, months};
 use crate::domain::pluspakket::{ServiceRevenue, revenue};
 use crate::peers::Scope;
 use crate::store::LumpsumFilter;
@@ -97,12 +97,9 @@ impl Finance {
         let (Some(&(year, first)), Some(&(_, last))) = (months.first(), months.last()) else { return Ok(Vec::new()) };
         let groups = self.peers.pw_contract_groups(codes, month_first(year, first), month_last(year, last)).await?;
         let mut by_municipality: BTreeMap<String, LksFigure> = BTreeMap::new();
+        let mut amounts = MonthAmounts::new(&self.reference.lks, months);
         for (facts, contracts) in groups {
-            let months = contract_lks(&facts, &self.reference.lks, months)?;
-            if months.is_empty() {
-                continue;
-            }
-            let one: Decimal = months.iter().map(|m| m.amount).sum();
+            let Some(one) = amounts.total(&facts)? else { continue };
             let code = facts.paying_municipality_code;
             let figure = by_municipality.entry(code.clone()).or_insert_with(|| LksFigure {
                 municipality_code: code,
