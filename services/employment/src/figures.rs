@@ -110,7 +110,8 @@ impl Employment {
 
     /// For the beschut service: who is employed beschut on each of the
     /// dates (of these candidates only, if given), read in one pass over
-    /// the contracts running between the first and the last date.
+    /// the contracts running between the first and the last date; by
+    /// candidate id.
     pub async fn beschut_employees(
         &self,
         codes: Option<Vec<String>>,
@@ -119,7 +120,12 @@ impl Employment {
     ) -> Result<Vec<(NaiveDate, Vec<BeschutEmployee>)>, ServiceError> {
         let (Some(&first), Some(&last)) = (dates.iter().min(), dates.iter().max()) else { return Ok(Vec::new()) };
         let (contracts, steps) = self.beschut_contracts(codes, candidates, Period { first, last }).await?;
-        Ok(dates.iter().map(|&on| (on, figures::beschut_employees(&contracts, &steps, on))).collect())
+        let in_order = |on| {
+            let mut employees = figures::beschut_employees(&contracts, &steps, on);
+            employees.sort_unstable_by(|a, b| a.candidate_id.cmp(&b.candidate_id));
+            employees
+        };
+        Ok(dates.iter().map(|&on| (on, in_order(on))).collect())
     }
 
     /// For the beschut service: of each group of persons named for a date,

@@ -4,9 +4,8 @@
 //! nieuw-beschut fte against the taakstelling. Percentages come from exact
 //! counts and are rounded only for showing.
 
-use std::collections::HashSet;
-
 use chrono::NaiveDate;
+use foldhash::HashSet;
 use partnership_platform::decimals::fte;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -147,7 +146,7 @@ mod tests {
         // a works at IBN with an indication (b works there without one:
         // employment counts only the indicated); c is placed without one.
         let inputs = Inputs {
-            indicated: ["a"].into(),
+            indicated: ["a"].into_iter().collect(),
             indicated_at_ibn: vec![(IBN_STEPS[0].into(), 1)],
             placed: vec![("c", Decimal::from(20))],
             ..Inputs::default()
@@ -163,7 +162,7 @@ mod tests {
     fn a_person_placed_and_at_ibn_works_at_ibn_once() {
         // a and b are placed (b twice); a is also in dienst bij IBN; c is
         // at IBN on the vangnet step, which is not in dienst bij IBN.
-        let indicated: HashSet<&str> = ["a", "b", "c"].into();
+        let indicated: HashSet<&str> = ["a", "b", "c"].into_iter().collect();
         let placed = vec![("a", Decimal::from(10)), ("b", Decimal::from(10)), ("b", Decimal::from(5)), ("c", Decimal::from(8))];
         assert_eq!(placed_and_indicated(&indicated, &placed), ["a", "b", "c"]);
         let inputs = Inputs {

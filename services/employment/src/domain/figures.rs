@@ -344,15 +344,16 @@ impl BeschutContract {
 }
 
 /// The persons with a beschut (nieuw beschut) PW contract running on the
-/// date, by candidate id: their werkladder step (the latest recorded on or
-/// before the date on their most recent contract, else its instroom trede)
-/// and their hours (all their running beschut contracts together).
+/// date, in no particular order: their werkladder step (the latest
+/// recorded on or before the date on their most recent contract, else its
+/// instroom trede) and their hours (all their running beschut contracts
+/// together).
 pub fn beschut_employees<'a>(
     contracts: impl IntoIterator<Item = &'a BeschutContract>,
     steps: &HashMap<String, Vec<(NaiveDate, WerkladderStep)>>,
     on: NaiveDate,
 ) -> Vec<BeschutEmployee> {
-    let mut per_person: BTreeMap<&str, (&BeschutContract, Decimal)> = BTreeMap::new();
+    let mut per_person: foldhash::HashMap<&str, (&BeschutContract, Decimal)> = foldhash::HashMap::default();
     for c in contracts.into_iter().filter(|c| c.runs_on(on)) {
         let entry = per_person.entry(&c.candidate_id).or_insert((c, Decimal::ZERO));
         entry.1 += c.hours_per_week;
@@ -379,7 +380,7 @@ pub fn beschut_employees<'a>(
 /// names ~250,000 persons, and a lookup costs less than building a set.
 pub fn beschut_in_groups<S: AsRef<str>>(employees: &[BeschutEmployee], groups: &[Vec<S>]) -> Vec<Vec<(WerkladderStep, u64)>> {
     // Each employee's step, and the last group that counted them.
-    let mut employed: HashMap<&str, (WerkladderStep, Option<usize>)> =
+    let mut employed: foldhash::HashMap<&str, (WerkladderStep, Option<usize>)> =
         employees.iter().map(|e| (e.candidate_id.as_str(), (e.step, None))).collect();
     groups
         .iter()
