@@ -37,6 +37,7 @@ const MATRIX: &[(&str, &[Kind])] = &[
     ("partnership.intake.v1.IntakeService/ListPluspakketRegistrations", &[M, P, A]),
     ("partnership.intake.v1.IntakeService/GetCohortFigures", &[M, D, P, A]),
     ("partnership.intake.v1.IntakeService/GetAreaRegistrationCounts", &[M, D, P, A]),
+    ("partnership.intake.v1.IntakeService/CountPluspakketRegistrations", &[M, D, P, A]),
     // employment: HR pushes contracts only
     ("partnership.employment.v1.EmploymentService/PushContracts", &[H, A]),
     ("partnership.employment.v1.EmploymentService/GetContract", &[M, P, A]),

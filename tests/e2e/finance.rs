@@ -227,6 +227,31 @@ async fn pluspakket_participants_and_revenue_come_from_intakes_registrations() {
         controller.finance.get_finance_figures(figures(municipality("GM1721"), 4)).await.unwrap().into_inner();
     assert_eq!(bernheze.pluspakket_participants, 1);
 
+    // Intake counts them for the figures, per municipality and service in
+    // that order (no person leaves it), for a dashboard as for finance.
+    let mut dashboard = suite.dashboard().await;
+    let count = |municipality_code: &str, first: &str, last: &str| ipb::CountPluspakketRegistrationsRequest {
+        municipality_code: municipality_code.into(),
+        first_day: date(first),
+        last_day: date(last),
+    };
+    let counted = |c: ipb::PluspakketRegistrationCounts| {
+        c.counts.into_iter().map(|c| (c.municipality_code, c.service_code, c.registrations)).collect::<Vec<_>>()
+    };
+    let all = dashboard.intake.count_pluspakket_registrations(count("", "2022-01-01", "2022-12-31")).await.unwrap().into_inner();
+    let row = |m: &str, s: &str, n| (m.to_owned(), s.to_owned(), n);
+    assert_eq!(counted(all), [row("GM0828", "OAD", 1), row("GM0828", "Z_ROUTE", 3), row("GM1721", "Z_ROUTE", 1)]);
+    let oss_q1 = dashboard.intake.count_pluspakket_registrations(count("GM0828", "2022-01-01", "2022-03-31")).await.unwrap().into_inner();
+    assert_eq!(counted(oss_q1), [row("GM0828", "OAD", 1), row("GM0828", "Z_ROUTE", 2)]);
+    let refused = |request| {
+        let mut intake = dashboard.intake.clone();
+        async move { bad_fields(&intake.count_pluspakket_registrations(request).await.unwrap_err()) }
+    };
+    assert_eq!(refused(ipb::CountPluspakketRegistrationsRequest::default()).await, ["first_day", "last_day"]);
+    assert_eq!(refused(count("GM9999", "2022-01-01", "2022-03-31")).await, ["municipality_code"]);
+    assert_eq!(refused(count("", "2022-03-31", "2022-01-01")).await, ["last_day"]);
+    assert_eq!(refused(count("", "2021-12-01", "2022-03-31")).await, ["last_day"], "a price is per year");
+
     // Oss is invoiced per service for the participants registered in Q1.
     let request = fpb::IssueInvoiceRequest {
         request_id: "oss-2022-q1".into(),

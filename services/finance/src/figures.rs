@@ -68,24 +68,25 @@ impl Finance {
             pluspakket: Vec::new(),
             unavailable: Vec::new(),
         };
-        // The two asks of the peers are independent: made at once. For a
-        // municipality intake lists its own registrations (those of the
-        // municipalities it was formed from included), not everyone's.
+        // The two asks of the peers are independent: made at once. Intake
+        // counts the pluspakket registrations (no person leaves it), for a
+        // municipality its own (those of the municipalities it was formed
+        // from included), not everyone's.
         let months = months(year, 1, through.number * 3);
         let municipality = match scope {
             Scope::Municipality(code) => Some(code.as_str()),
             Scope::Partnership | Scope::Area(_) => None,
         };
-        let (lks, registrations) =
-            tokio::join!(self.lks_figures(&codes, &months), self.peers.pluspakket_registrations(municipality, year));
+        let (first, last) = (month_first(year, 1), through.last_day());
+        let (lks, participants) =
+            tokio::join!(self.lks_figures(&codes, &months), self.peers.pluspakket_participants(municipality, first, last));
         match lks {
             Ok(lks) => figures.lks = lks,
             Err(ServiceError::Unavailable(detail)) => figures.unavailable.push(detail),
             Err(other) => return Err(other),
         }
-        let registrations = registrations?;
-        let in_scope: Vec<_> = registrations.into_iter().filter(|r| codes.contains(&r.municipality_code)).collect();
-        figures.pluspakket = revenue(&self.reference.prices, &in_scope, month_first(year, 1), through.last_day())?;
+        let in_scope = participants?.into_iter().filter(|p| codes.contains(&p.municipality_code));
+        figures.pluspakket = revenue(&self.reference.prices, in_scope)?;
         Ok(figures)
     }
 

@@ -16,7 +16,7 @@ use crate::domain::invoice::{Line, LineKind, instalment, lines_to_issue, total};
 use crate::domain::lks::{LksBasis, MonthLks};
 use crate::domain::money::{money_text, plain_text};
 use crate::domain::municipality::Directory;
-use crate::domain::pluspakket::revenue;
+use crate::domain::pluspakket::{participants, revenue};
 use crate::statements::ContractStatement;
 use crate::store::{self, InvoiceFilter, InvoiceRow, LumpsumFilter};
 
@@ -154,25 +154,27 @@ impl Finance {
             lines.push(lks_line(&statement));
         }
         let registrations = self.peers.pluspakket_registrations(Some(municipality_code), quarter.year).await?;
-        for r in revenue(&self.reference.prices, &registrations, quarter.first_day(), quarter.last_day())? {
+        let listed = participants(&registrations, quarter.first_day(), quarter.last_day());
+        let priced = revenue(&self.reference.prices, listed.iter().map(|(counted, _)| counted.clone()))?;
+        for (r, (_, registration_ids)) in priced.into_iter().zip(&listed) {
             lines.push(Line {
                 kind: LineKind::Pluspakket,
                 source: format!("pluspakket/{}/{}", r.service_code, r.municipality_code),
                 description: format!(
                     "Pluspakket {}: {} deelnemer(s) ({})",
                     r.service_code,
-                    r.participants(),
+                    r.participants,
                     r.municipality_code
                 ),
-                quantity: Decimal::from(r.participants()),
+                quantity: Decimal::from(r.participants),
                 unit_amount: Some(r.price_per_participant),
                 amount: r.revenue,
                 trace: format!(
                     "{} × € {} (prijs per deelnemer {}); registraties: {}",
-                    r.participants(),
+                    r.participants,
                     money_text(r.price_per_participant),
                     r.year,
-                    r.registration_ids.join(", ")
+                    registration_ids.join(", ")
                 ),
                 correction: false,
             });

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use partnership_platform::{ServiceError, dates, peer};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as epb;
@@ -22,7 +22,7 @@ use tokio::sync::RwLock;
 use crate::domain::lks::ContractFacts;
 use crate::domain::money::parse_decimal;
 use crate::domain::municipality::{Directory, Municipality};
-use crate::domain::pluspakket::Registration;
+use crate::domain::pluspakket::{Participants, Registration, participants};
 
 /// What reports are made for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,19 @@ pub trait Peers: Send + Sync + 'static {
         municipality_code: Option<&str>,
         year: i32,
     ) -> Result<Vec<Registration>, ServiceError>;
+    /// The same registrations dated from `first` to `last` (in one year)
+    /// counted per municipality and service, in that order: for figures,
+    /// which need no person. Without a counting peer, counted from those
+    /// listed.
+    async fn pluspakket_participants(
+        &self,
+        municipality_code: Option<&str>,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<Participants>, ServiceError> {
+        let listed = self.pluspakket_registrations(municipality_code, first.year()).await?;
+        Ok(participants(&listed, first, last).into_iter().map(|(counted, _)| counted).collect())
+    }
 }
 
 /// How long the municipality directory is kept before asking again.
@@ -252,6 +265,40 @@ impl Peers for GrpcPeers {
             }
             page_token = page.next_page_token;
         }
+    }
+
+    async fn pluspakket_participants(
+        &self,
+        municipality_code: Option<&str>,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<Participants>, ServiceError> {
+        let message = ipb::CountPluspakketRegistrationsRequest {
+            municipality_code: municipality_code.unwrap_or_default().to_owned(),
+            first_day: Some(dates::to_proto(first)),
+            last_day: Some(dates::to_proto(last)),
+        };
+        let counted = read_from("intake", || {
+            let request = self.request(message.clone());
+            let mut client = self.intake.clone();
+            async move { client.count_pluspakket_registrations(request).await }
+        })
+        .await?;
+        counted
+            .counts
+            .into_iter()
+            .map(|c| {
+                let registrations = u64::try_from(c.registrations).map_err(|_| {
+                    ServiceError::Internal(format!("intake counted {} pluspakket registrations", c.registrations))
+                })?;
+                Ok(Participants {
+                    municipality_code: c.municipality_code,
+                    service_code: c.service_code,
+                    year: first.year(),
+                    registrations,
+                })
+            })
+            .collect()
     }
 }
 

@@ -36,5 +36,6 @@ pub const POLICY: Policy = Policy {
         reads("ListPluspakketRegistrations", RESIDENTS_AND_PEERS, PLUSPAKKET),
         figures("GetCohortFigures"),
         figures("GetAreaRegistrationCounts"),
+        figures("CountPluspakketRegistrations"),
     ],
 };

@@ -4,7 +4,7 @@
 
 use std::pin::Pin;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use futures::Stream;
 use partnership_platform::auth::Caller;
 use partnership_platform::fields::{self, next_page, optional, required, request_id, text};
@@ -502,6 +502,37 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             })
             .collect();
         Ok(Response::new(pb::AreaRegistrationCounts { scope: req.scope, areas, totals }))
+    }
+
+    async fn count_pluspakket_registrations(
+        &self,
+        request: Request<pb::CountPluspakketRegistrationsRequest>,
+    ) -> ApiResult<pb::PluspakketRegistrationCounts> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let codes = v.check(municipality_filter(&self.intake, "municipality_code", &req.municipality_code));
+        let first = v.check(dates::required("first_day", req.first_day.as_ref()));
+        let last = v.check(dates::required("last_day", req.last_day.as_ref()));
+        if let (Some(first), Some(last)) = (first, last) {
+            if last < first {
+                v.add("last_day", "is before first_day");
+            } else if last.year() != first.year() {
+                v.add("last_day", "is not in the year of first_day (a price is per participant per year)");
+            }
+        }
+        v.finish()?;
+        let (Some(codes), Some(first), Some(last)) = (codes, first, last) else { unreachable!("checked by finish") };
+        let counts = self.intake.count_pluspakket(codes.as_deref(), first, last).await?;
+        Ok(Response::new(pb::PluspakketRegistrationCounts {
+            counts: counts
+                .into_iter()
+                .map(|(municipality_code, service_code, n)| pb::PluspakketRegistrationCount {
+                    municipality_code,
+                    service_code,
+                    registrations: n as i64,
+                })
+                .collect(),
+        }))
     }
 }
 

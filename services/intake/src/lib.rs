@@ -40,6 +40,7 @@ use tokio::net::TcpListener;
 pub use candidates::NewCandidate;
 pub use domain::reference::ReferenceData;
 pub use import::{ImportOutcome, ImportedRegistration};
+pub use pluspakket::NewPluspakket;
 pub use registrations::{Correction, EmploymentOutcome, NewRegistration, NewStatus, RegistrationView};
 
 /// The port intake listens on by default.

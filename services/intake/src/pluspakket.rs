@@ -64,4 +64,16 @@ impl Intake {
         let mut conn = self.db.pool().acquire().await?;
         store::list_pluspakket(&mut conn, filter, limit).await
     }
+
+    /// Pluspakket registrations dated from `first` to `last`, per
+    /// municipality and service: `(municipality, service, registrations)`.
+    pub async fn count_pluspakket(
+        &self,
+        codes: Option<&[String]>,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<(String, String, u64)>, ServiceError> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::count_pluspakket(&mut conn, codes, first, last).await
+    }
 }

@@ -593,6 +593,30 @@ pub async fn list_pluspakket(conn: &mut AnyConnection, f: &PluspakketFilter, lim
     rows.iter().map(pluspakket).collect()
 }
 
+/// Pluspakket registrations dated from `first` to `last` (of `codes`, if
+/// given), counted per municipality and service, in that order.
+pub async fn count_pluspakket(
+    conn: &mut AnyConnection,
+    codes: Option<&[String]>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<(String, String, u64)>> {
+    let mut sql = Sql::new("SELECT municipality_code, service_code, COUNT(*) AS n FROM pluspakket_registrations WHERE registration_date >= ");
+    sql.bind(first).push(" AND registration_date <= ").bind(last);
+    if let Some(codes) = codes {
+        sql.push(" AND municipality_code IN ").bind_list(codes);
+    }
+    sql.push(" GROUP BY municipality_code, service_code ORDER BY municipality_code, service_code");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let n: i64 = row.try_get("n")?;
+            let n = u64::try_from(n).map_err(|_| corrupt("pluspakket count", &n.to_string()))?;
+            Ok((row.try_get("municipality_code")?, row.try_get("service_code")?, n))
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------- imports
 
 /// The registration ids of an import batch taken before, if any.

@@ -8,7 +8,7 @@ use partnership_intake::domain::reference::Scope;
 use partnership_intake::domain::registration::RegistrationKind;
 use partnership_intake::domain::status::{RegistrationStatus, StatusChange, TerugmeldingReason};
 use partnership_intake::store::RegistrationFilter;
-use partnership_intake::{Correction, Intake, NewCandidate, NewRegistration, NewStatus, ReferenceData};
+use partnership_intake::{Correction, Intake, NewCandidate, NewPluspakket, NewRegistration, NewStatus, ReferenceData};
 use partnership_platform::ServiceError;
 use partnership_platform::testing::{TestStore, test_stores};
 
@@ -168,6 +168,25 @@ async fn repeated_creates_with_one_request_id_create_once() {
         intake.change_status(status.clone()).await.unwrap();
         let again = intake.change_status(status).await.unwrap();
         assert_eq!(again.history.len(), 2, "{}", store.label);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pluspakket_registrations_are_counted_per_municipality_and_service_in_the_period() {
+    each_store(async |intake, store| {
+        let dated = [("GM1721", "Z_ROUTE", "2022-03-31"), ("GM0828", "Z_ROUTE", "2022-01-01"), ("GM0828", "OAD", "2022-02-02"), ("GM0828", "Z_ROUTE", "2022-02-02"), ("GM0828", "Z_ROUTE", "2022-04-01")];
+        for (n, (municipality, service, date)) in dated.into_iter().enumerate() {
+            let candidate_id = candidate(&intake, 40 + n as u32, "1990-01-01", municipality).await;
+            let new = NewPluspakket { request_id: None, candidate_id, municipality_code: municipality.into(), service_code: service.into(), registration_date: d(date) };
+            intake.create_pluspakket(new).await.unwrap();
+        }
+        let row = |m: &str, s: &str, n: u64| (m.to_owned(), s.to_owned(), n);
+        let q1 = intake.count_pluspakket(None, d("2022-01-01"), d("2022-03-31")).await.unwrap();
+        assert_eq!(q1, [row("GM0828", "OAD", 1), row("GM0828", "Z_ROUTE", 2), row("GM1721", "Z_ROUTE", 1)], "{}", store.label);
+        let oss = intake.count_pluspakket(Some(&["GM0828".to_owned()]), d("2022-02-02"), d("2022-12-31")).await.unwrap();
+        assert_eq!(oss, [row("GM0828", "OAD", 1), row("GM0828", "Z_ROUTE", 2)], "{}: both ends of the period count", store.label);
+        assert!(intake.count_pluspakket(None, d("2023-01-01"), d("2023-12-31")).await.unwrap().is_empty());
     })
     .await;
 }

@@ -199,7 +199,7 @@ fn pluspakket_figure(r: &ServiceRevenue) -> pb::PluspakketFigure {
     pb::PluspakketFigure {
         municipality_code: r.municipality_code.clone(),
         service_code: r.service_code.clone(),
-        participants: r.participants() as i64,
+        participants: r.participants as i64,
         revenue: money(r.revenue),
     }
 }
@@ -231,7 +231,7 @@ pub fn figures(f: &Figures, scope: Option<partnership_proto::common::Scope>) -> 
             })
             .collect(),
         lks_total: money(f.lks.iter().map(|l| l.amount).sum()),
-        pluspakket_participants: f.pluspakket.iter().map(|r| r.participants() as i64).sum(),
+        pluspakket_participants: f.pluspakket.iter().map(|r| r.participants as i64).sum(),
         pluspakket_revenue: money(f.pluspakket.iter().map(|r| r.revenue).sum()),
         // One year: one price, so one figure per municipality and service.
         pluspakket: f.pluspakket.iter().map(pluspakket_figure).collect(),

@@ -60,49 +60,65 @@ pub struct Registration {
     pub date: NaiveDate,
 }
 
+/// The participants of one service for one municipality in a year: its
+/// pluspakket registrations dated in the period counted (by the intake
+/// service, or from the registrations listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participants {
+    pub municipality_code: String,
+    pub service_code: String,
+    pub year: i32,
+    pub registrations: u64,
+}
+
 /// Participants and revenue of one service for one municipality.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceRevenue {
     pub municipality_code: String,
     pub service_code: String,
     pub year: i32,
-    /// The registrations counted, by id.
-    pub registration_ids: Vec<String>,
+    pub participants: u64,
     pub price_per_participant: Decimal,
     /// participants × price.
     pub revenue: Decimal,
 }
 
-impl ServiceRevenue {
-    pub fn participants(&self) -> u64 {
-        self.registration_ids.len() as u64
-    }
-}
-
-/// Participants and revenue per municipality and service of the
-/// registrations dated from `first` to `last` (within one year), by
-/// municipality code, then service code.
-pub fn revenue(
-    prices: &[Price],
-    registrations: &[Registration],
-    first: NaiveDate,
-    last: NaiveDate,
-) -> Result<Vec<ServiceRevenue>, RuleError> {
+/// The registrations dated from `first` to `last` counted per
+/// municipality, service and year, in that order, each with the ids of
+/// the registrations counted (an invoice shows them).
+pub fn participants(registrations: &[Registration], first: NaiveDate, last: NaiveDate) -> Vec<(Participants, Vec<String>)> {
     let mut groups: BTreeMap<(&str, &str, i32), Vec<String>> = BTreeMap::new();
     for r in registrations.iter().filter(|r| first <= r.date && r.date <= last) {
         groups.entry((&r.municipality_code, &r.service_code, r.date.year())).or_default().push(r.id.clone());
     }
     groups
         .into_iter()
-        .map(|((municipality, service, year), registration_ids)| {
-            let price = price_of(prices, service, year)?;
-            Ok(ServiceRevenue {
+        .map(|((municipality, service, year), ids)| {
+            let counted = Participants {
                 municipality_code: municipality.to_owned(),
                 service_code: service.to_owned(),
                 year,
-                revenue: price * Decimal::from(registration_ids.len() as u64),
+                registrations: ids.len() as u64,
+            };
+            (counted, ids)
+        })
+        .collect()
+}
+
+/// The revenue of each count of participants, in their order: the
+/// participants times the price of the service in the year.
+pub fn revenue(prices: &[Price], counted: impl IntoIterator<Item = Participants>) -> Result<Vec<ServiceRevenue>, RuleError> {
+    counted
+        .into_iter()
+        .map(|p| {
+            let price = price_of(prices, &p.service_code, p.year)?;
+            Ok(ServiceRevenue {
+                revenue: price * Decimal::from(p.registrations),
                 price_per_participant: price,
-                registration_ids,
+                participants: p.registrations,
+                municipality_code: p.municipality_code,
+                service_code: p.service_code,
+                year: p.year,
             })
         })
         .collect()
@@ -141,18 +157,22 @@ mod tests {
             reg("d", "GM1721", "Z_ROUTE", "2022-03-01"),
             reg("e", "GM0828", "Z_ROUTE", "2022-04-01"),
         ];
-        let r = revenue(&prices(), &regs, d("2022-01-01"), d("2022-03-31")).unwrap();
+        let listed = participants(&regs, d("2022-01-01"), d("2022-03-31"));
+        let ids: Vec<&[String]> = listed.iter().map(|(_, ids)| ids.as_slice()).collect();
+        assert_eq!(ids, [&["c".to_owned()][..], &["a".to_owned(), "b".to_owned()], &["d".to_owned()]], "by municipality, then service");
+        let r = revenue(&prices(), listed.into_iter().map(|(p, _)| p)).unwrap();
         assert_eq!(r.len(), 3);
-        let oss_z = r.iter().find(|s| s.municipality_code == "GM0828" && s.service_code == "Z_ROUTE").unwrap();
-        assert_eq!(oss_z.participants(), 2, "the April registration is not in Q1");
+        let oss_z = &r[1];
+        assert_eq!((oss_z.municipality_code.as_str(), oss_z.service_code.as_str()), ("GM0828", "Z_ROUTE"));
+        assert_eq!(oss_z.participants, 2, "the April registration is not in Q1");
         assert_eq!(oss_z.revenue, Decimal::new(250_000, 2));
-        assert_eq!(oss_z.registration_ids, ["a", "b"]);
+        assert_eq!(r[0].revenue, Decimal::new(89_950, 2));
     }
 
     #[test]
     fn a_service_without_a_price_is_refused() {
-        let regs = [reg("a", "GM0828", "WERKEN_NA", "2022-01-10")];
-        let err = revenue(&prices(), &regs, d("2022-01-01"), d("2022-12-31")).unwrap_err();
+        let counted = Participants { municipality_code: "GM0828".into(), service_code: "WERKEN_NA".into(), year: 2022, registrations: 1 };
+        let err = revenue(&prices(), [counted]).unwrap_err();
         assert!(err.to_string().contains("no price for WERKEN_NA in 2022"), "{err}");
     }
 
