@@ -730,6 +730,10 @@ async fn lks_contract_groups_count_contracts_with_the_same_facts_in_the_period()
     let change = pb::development_event::Change::LoonwaardePercent(decimal("55").unwrap());
     let event = pb::DevelopmentEvent { hr_contract_id: "G-5".into(), effective_date: date("2024-03-01"), change: Some(change) };
     employment.record_development(pb::RecordDevelopmentRequest { request_id: "m-5".into(), event: Some(event) }).await.unwrap();
+    // Measured twice: still one contract, out of the group it shares facts with.
+    let change = pb::development_event::Change::LoonwaardePercent(decimal("60").unwrap());
+    let event = pb::DevelopmentEvent { hr_contract_id: "G-5".into(), effective_date: date("2024-03-20"), change: Some(change) };
+    employment.record_development(pb::RecordDevelopmentRequest { request_id: "m-5b".into(), event: Some(event) }).await.unwrap();
 
     let ask = |codes: &[&str], p: Option<pb::Period>| pb::GetLksContractGroupsRequest {
         municipality_codes: codes.iter().map(|c| c.to_string()).collect(),
@@ -754,10 +758,10 @@ async fn lks_contract_groups_count_contracts_with_the_same_facts_in_the_period()
         .collect();
     let mut seen = seen;
     seen.sort();
-    assert_eq!(seen, [("01-01", "", 3, 0), ("01-01", "55", 1, 1), ("02-10", "", 1, 0)]);
+    assert_eq!(seen, [("01-01", "", 3, 0), ("01-01", "55", 1, 2), ("02-10", "", 1, 0)]);
 
-    // The whole partnership (read as one pass over the table): the same
-    // groups for GM0828, and GM1721's contract in a group of its own.
+    // The whole partnership: the same groups for GM0828, and GM1721's
+    // contract in a group of its own.
     let resolved = intake.resolve_scope(ipb::ResolveScopeRequest { scope: partnership_scope() }).await.unwrap().into_inner();
     let every: Vec<&str> = resolved.municipality_codes.iter().map(String::as_str).collect();
     assert!(every.contains(&"GM1721") && every.len() > 2, "{every:?}");

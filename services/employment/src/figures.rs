@@ -199,12 +199,8 @@ impl Employment {
     /// leaves the service). The few contracts with measurements are grouped
     /// here, with their measurements as part of the facts.
     pub async fn lks_groups(&self, codes: &[String], period: Period) -> Result<Vec<LksGroup>, ServiceError> {
-        // Every municipality of the partnership: most of the store, read in
-        // its order. Only how the contracts are read depends on it, so
-        // intake being unreachable does not fail the call (the index then).
-        let whole_table = self.known_municipalities().await.is_ok_and(|known| known.iter().all(|code| codes.contains(code)));
         let mut conn = self.db.pool().acquire().await?;
-        let (mut groups, measured) = store::lks_groups(&mut conn, codes, period, whole_table).await?;
+        let (mut groups, measured) = store::lks_groups(&mut conn, codes, period).await?;
         let ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
         let mut measurements = crate::contracts::measurements_of(&mut conn, &ids).await?;
         let mut counted: BTreeMap<LksGroup, u64> = BTreeMap::new();

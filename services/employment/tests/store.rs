@@ -349,3 +349,32 @@ async fn a_store_written_before_the_headcount_was_kept_counts_everybody_when_it_
     })
     .await;
 }
+
+#[tokio::test]
+async fn lks_groups_take_the_measured_contracts_out_of_their_groups() {
+    each_store(async |employment, label| {
+        let mut tx = employment.db().begin_write().await.unwrap();
+        // Three contracts with one set of facts in 2022, one of them
+        // measured twice; one elsewhere; one ended before the year.
+        let mut ended = pw("HR-5", "c5", "2020-01-01", "GM0828");
+        ended.end_date = Some(d("2021-12-31"));
+        let contracts = [pw("HR-1", "c1", "2021-01-01", "GM0828"), pw("HR-2", "c2", "2021-06-01", "GM0828"), pw("HR-3", "c3", "2020-01-01", "GM0828"), pw("HR-4", "c4", "2021-01-01", "GM1721"), ended];
+        for c in &contracts {
+            store::insert_contract(tx.conn(), c, &c.fingerprint(), "t").await.unwrap();
+        }
+        for (id, day) in [("e1", "2022-03-01"), ("e2", "2022-05-01")] {
+            let event = EventRow { id: id.into(), hr_contract_id: "HR-2".into(), effective_date: d(day), kind: "LOONWAARDE".into(), value: "42.5".into() };
+            store::insert_event(tx.conn(), &event, None, "t").await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut conn = employment.db().pool().acquire().await.unwrap();
+        let year = Period { first: d("2022-01-01"), last: d("2022-12-31") };
+        let (groups, measured) = store::lks_groups(&mut conn, &["GM0828".into()], year).await.unwrap();
+        let facts = |g: &store::LksGroup| (g.paying_municipality_code.clone(), g.first_day, g.last_day, g.contracts);
+        assert_eq!(groups.iter().map(facts).collect::<Vec<_>>(), [("GM0828".into(), d("2022-01-01"), d("2022-12-31"), 2)], "{label}");
+        assert_eq!(measured.iter().map(|(id, g)| (id.as_str(), facts(g))).collect::<Vec<_>>(), [("HR-2", ("GM0828".into(), d("2022-01-01"), d("2022-12-31"), 1))], "{label}: once, however often measured");
+        let (both, _) = store::lks_groups(&mut conn, &["GM0828".into(), "GM1721".into()], year).await.unwrap();
+        assert_eq!(both.iter().map(|g| g.contracts).sum::<u64>(), 3, "{label}");
+    })
+    .await;
+}
