@@ -617,13 +617,14 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
     // the persons employed beschut per step, and the scope's fte.
     let groups = |on: &str, groups: Vec<Vec<String>>| pb::BeschutGroupsOn {
         on: date(on),
-        groups: groups.into_iter().map(|candidate_ids| pb::CandidateGroup { candidate_ids }).collect(),
+        groups: groups.into_iter().map(|candidate_ids| pb::CandidateGroup { candidate_ids, ..Default::default() }).collect(),
     };
     let all_and_unknown = vec![ids[0].clone(), ids[1].clone(), ids[2].clone(), "unknown".into()];
     let counted = employment
         .count_beschut_employees(pb::CountBeschutEmployeesRequest {
             scope: partnership(),
             dates: vec![groups("2024-04-30", vec![all_and_unknown.clone(), vec![ids[2].clone()]]), groups("2024-07-15", vec![all_and_unknown, vec![]])],
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -635,10 +636,32 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
     assert_eq!(counted[0].groups.iter().map(persons).collect::<Vec<_>>(), [vec![(binnen, 3)], vec![(binnen, 1)]]);
     assert_eq!(counted[1].groups.iter().map(persons).collect::<Vec<_>>(), [vec![(zelfstandig, 1)], vec![]], "F-1 and F-2 ended");
     assert_eq!(counted[0].groups[0].by_step.len(), 5, "every step, zeros included");
+    // The same persons named once, by place for every date (as the beschut
+    // service asks), the ways mixed: the same counts; a person at two
+    // places, or named both ways, counts once.
+    let by_place = |on: &str, groups: Vec<(Vec<u32>, Vec<String>)>| pb::BeschutGroupsOn {
+        on: date(on),
+        groups: groups.into_iter().map(|(named, candidate_ids)| pb::CandidateGroup { candidate_ids, named }).collect(),
+    };
+    let named = vec![ids[0].clone(), ids[1].clone(), ids[2].clone(), "unknown".into(), ids[0].clone()];
+    let placed = employment
+        .count_beschut_employees(pb::CountBeschutEmployeesRequest {
+            scope: partnership(),
+            dates: vec![
+                by_place("2024-04-30", vec![(vec![0, 1, 3, 4], vec![ids[2].clone(), ids[1].clone()]), (vec![2], vec![])]),
+                by_place("2024-07-15", vec![(vec![0, 1, 2, 3], vec![]), (vec![], vec![])]),
+            ],
+            named,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .dates;
+    assert_eq!(placed, counted, "by place as by id");
     assert_eq!(counted[1].fte.as_ref().unwrap().value, "0.645161", "as GetBeschutFigures: 20/31");
     let fte_of = |scope, on: &str| {
         let mut employment = employment.clone();
-        let ask = pb::CountBeschutEmployeesRequest { scope, dates: vec![groups(on, vec![vec![ids[0].clone()]])] };
+        let ask = pb::CountBeschutEmployeesRequest { scope, dates: vec![groups(on, vec![vec![ids[0].clone()]])], ..Default::default() };
         async move { employment.count_beschut_employees(ask).await.unwrap().into_inner().dates[0].fte.clone().unwrap().value }
     };
     assert_eq!(fte_of(municipality("GM0828"), "2024-05-31").await, "2.290323", "the scope's fte, not the group's");
@@ -650,9 +673,12 @@ async fn development_is_recorded_over_time_and_shows_in_the_figures() {
     assert_eq!(refused(pb::CountBeschutEmployeesRequest::default()).await, ["scope", "dates"]);
     let no_day = pb::BeschutGroupsOn { on: None, groups: vec![] };
     let empty_id = groups("2024-04-30", vec![vec![ids[0].clone()], vec![ids[1].clone(), " ".into()]]);
-    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: vec![empty_id, no_day] }).await, ["dates[0].groups[1].candidate_ids[1]", "dates[1].on"]);
+    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: vec![empty_id, no_day], ..Default::default() }).await, ["dates[0].groups[1].candidate_ids[1]", "dates[1].on"]);
+    let beyond = by_place("2024-04-30", vec![(vec![0, 2], vec![])]);
+    let named = vec![" ".to_owned(), ids[1].clone()];
+    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: vec![beyond], named }).await, ["named[0]", "dates[0].groups[0].named[1]"]);
     let thirteen = vec![groups("2024-04-30", vec![]); 13];
-    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: thirteen }).await, ["dates"]);
+    assert_eq!(refused(pb::CountBeschutEmployeesRequest { scope: partnership(), dates: thirteen, ..Default::default() }).await, ["dates"]);
 
     // What finance reads for LKS: PW contracts of a municipality in a quarter, with measurements.
     let listed = employment

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
-use foldhash::{HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use partnership_platform::decimals;
 use partnership_platform::{ServiceError, peer};
 use partnership_proto::common as cpb;
@@ -36,24 +36,22 @@ impl Beschut {
         let codes = self.scope_codes(scope.clone()).await?;
         let (indications, placements) = self.indications_and_placements(&codes, dates, partnership).await?;
         let on_dates: Vec<OnDate<'_>> = dates.iter().map(|&on| on_date(&indications, &placements, on)).collect();
-        let asks: Vec<epb::BeschutGroupsOn> = dates
+        let groups: Vec<[Vec<&str>; 2]> = on_dates
             .iter()
-            .zip(&on_dates)
-            .map(|(&on, (indicated, placed))| epb::BeschutGroupsOn {
-                on: Some(partnership_platform::dates::to_proto(on)),
-                groups: vec![
-                    epb::CandidateGroup { candidate_ids: indicated.iter().map(|&c| c.to_owned()).collect() },
-                    epb::CandidateGroup { candidate_ids: placed_and_indicated(indicated, placed).into_iter().map(str::to_owned).collect() },
-                ],
-            })
+            .map(|(indicated, placed)| [indicated.iter().copied().collect(), placed_and_indicated(indicated, placed)])
             .collect();
-        let named: Vec<usize> = asks.iter().map(|a| a.groups.iter().map(|g| g.candidate_ids.len()).sum()).collect();
-        let mut asks = asks.into_iter();
+        let named: Vec<usize> = groups.iter().map(|g| g.iter().map(Vec::len).sum()).collect();
         // The requests are under way at once: employment reads each
         // request's contracts on its own connection.
         let mut requests = Vec::new();
         for batch in batches(&named, NAMED_PER_ASK) {
-            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asks.by_ref().take(batch.len()).collect() };
+            let mut ask = Ask::default();
+            let asked = dates[batch.clone()].iter().zip(&groups[batch]).map(|(&on, groups)| epb::BeschutGroupsOn {
+                on: Some(partnership_platform::dates::to_proto(on)),
+                groups: groups.iter().map(|ids| ask.group(ids)).collect(),
+            });
+            let asked: Vec<epb::BeschutGroupsOn> = asked.collect();
+            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asked, named: ask.named };
             let mut employment = self.employment.clone();
             requests.push(async move {
                 let answer = employment.count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
@@ -116,10 +114,36 @@ impl Beschut {
     }
 }
 
-/// The most candidate ids named in one request to employment: about 20 MB,
-/// well within what it takes (64 MiB). At national volume one date names
-/// about 250,000; a report's three dates go in one request.
-const NAMED_PER_ASK: usize = 500_000;
+/// The most places named in the groups of one request to employment. Each
+/// person travels once (about 40 bytes), each place as a number (up to 5):
+/// however many the same persons, at most about 50 MB, within what it
+/// takes (64 MiB). At national volume one date names about 300,000 places
+/// of ~250,000 persons, mostly the same on every date: a report's three
+/// dates go in one request of about 15 MB.
+const NAMED_PER_ASK: usize = 1_200_000;
+
+/// The persons of one request to employment, each named once, and its
+/// groups as places in that list.
+#[derive(Default)]
+struct Ask<'a> {
+    named: Vec<String>,
+    places: HashMap<&'a str, u32>,
+}
+
+impl<'a> Ask<'a> {
+    fn group(&mut self, ids: &[&'a str]) -> epb::CandidateGroup {
+        let named = ids
+            .iter()
+            .map(|&id| {
+                *self.places.entry(id).or_insert_with(|| {
+                    self.named.push(id.to_owned());
+                    (self.named.len() - 1) as u32
+                })
+            })
+            .collect();
+        epb::CandidateGroup { candidate_ids: Vec::new(), named }
+    }
+}
 
 /// Consecutive dates, given how many ids each names, cut into requests of
 /// at most `most` ids (a date that names more goes alone).

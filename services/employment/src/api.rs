@@ -13,7 +13,7 @@ use crate::domain::contract::{
     Contract, ContractKind, Doelgroep, Loonwaarde, Loonwaardeklasse, PwClassification, Rejection, SoortPlaatsing,
     Uitstroomprofiel, WerkladderStep,
 };
-use crate::domain::figures::{Period, Results};
+use crate::domain::figures::{Named, Period, Results};
 use crate::domain::trajectory::{ResultGroup, TrajectoryResult, max_end_date};
 use crate::push::{MAX_PUSH, Outcome, Pushed};
 use crate::store::{ActivityRow, ContractFilter, EventRow, ListedContract, TrajectoryFilter, TrajectoryRow};
@@ -540,10 +540,10 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
         let req = request.into_inner();
         let mut v = Violations::new();
         let scope = v.check(scope("scope", req.scope.as_ref()));
-        let asks = beschut_asks(&mut v, req.dates);
+        let (named, asks) = beschut_asks(&mut v, req.named, req.dates);
         v.finish()?;
         let Some(scope) = scope else { unreachable!("checked by finish") };
-        let counted = self.employment.beschut_in_groups(&scope, &asks).await?;
+        let counted = self.employment.beschut_in_groups(&scope, &named, &asks).await?;
         let steps = |counts: &[(WerkladderStep, u64)]| counts.iter().map(|&(s, n)| pb::StepCount { step: step_to(s), persons: n as i64 }).collect();
         Ok(Response::new(pb::CountBeschutEmployeesResponse {
             dates: counted
@@ -577,22 +577,38 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
     }
 }
 
-/// The dates and groups of a [`pb::CountBeschutEmployeesRequest`]: 1 to
-/// [`dates::MAX_DATES`] dates, each with its date, ids not empty.
-fn beschut_asks(v: &mut Violations, asked: Vec<pb::BeschutGroupsOn>) -> Vec<(NaiveDate, Vec<Vec<String>>)> {
+/// The persons named and the dates and groups of a
+/// [`pb::CountBeschutEmployeesRequest`]: 1 to 12 dates, each with a day;
+/// no empty id; every place within `named`. A group's ids join the named
+/// persons at places of their own.
+fn beschut_asks(v: &mut Violations, named: Vec<String>, asked: Vec<pb::BeschutGroupsOn>) -> (Named, Vec<(NaiveDate, Vec<Vec<u32>>)>) {
     v.check(dates::how_many("dates", asked.len()));
+    if let Some(k) = named.iter().position(|id| id.trim().is_empty()) {
+        v.add(format!("named[{k}]"), "a candidate id is required");
+    }
+    let places = named.len();
+    let mut named = named;
     let mut asks = Vec::with_capacity(asked.len());
     for (i, ask) in asked.into_iter().enumerate() {
         let on = v.check(dates::required(&format!("dates[{i}].on"), ask.on.as_ref()));
-        let groups: Vec<Vec<String>> = ask.groups.into_iter().map(|g| g.candidate_ids).collect();
-        for (j, group) in groups.iter().enumerate() {
-            if let Some(k) = group.iter().position(|id| id.trim().is_empty()) {
+        let mut groups = Vec::with_capacity(ask.groups.len());
+        for (j, group) in ask.groups.into_iter().enumerate() {
+            if let Some(k) = group.named.iter().position(|&place| place as usize >= places) {
+                v.add(format!("dates[{i}].groups[{j}].named[{k}]"), format!("is not a place in named (it has {places})"));
+            }
+            if let Some(k) = group.candidate_ids.iter().position(|id| id.trim().is_empty()) {
                 v.add(format!("dates[{i}].groups[{j}].candidate_ids[{k}]"), "a candidate id is required");
             }
+            let mut members = group.named;
+            for id in group.candidate_ids {
+                members.push(named.len() as u32);
+                named.push(id);
+            }
+            groups.push(members);
         }
         asks.extend(on.map(|on| (on, groups)));
     }
-    asks
+    (Named::new(named), asks)
 }
 
 fn lks_group_to_proto(g: &crate::store::LksGroup) -> pb::LksContractGroup {

@@ -1,7 +1,7 @@
 //! The figures other services and reporting ask for: aggregates over this
 //! service's data for a scope (resolved by intake) and a date or period.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use partnership_platform::ServiceError;
@@ -9,7 +9,7 @@ use partnership_proto::common as cpb;
 
 use crate::Employment;
 use crate::domain::contract::{ContractKind, WerkladderStep};
-use crate::domain::figures::{self, Beschut, BeschutContract, BeschutEmployee, Counted, Headcount, Period, Results, Started};
+use crate::domain::figures::{self, Beschut, BeschutContract, BeschutEmployee, Counted, Headcount, Named, Period, Results, Started};
 use crate::domain::contract::Uitstroomprofiel;
 use crate::domain::norms::Norm;
 use crate::store::{self, LksGroup};
@@ -128,27 +128,28 @@ impl Employment {
         Ok(dates.iter().map(|&on| (on, in_order(on))).collect())
     }
 
-    /// For the beschut service: of each group of persons named for a date,
-    /// those employed beschut on it per werkladder step, and the scope's
-    /// beschut figures on it (for the fte). The named persons' contracts
-    /// are read in one pass over the span of the dates (everybody's, when
-    /// they are more than a list's worth), the scope's in another unless
-    /// the scope is the partnership, whose contracts are everybody's.
-    pub async fn beschut_in_groups(&self, scope: &cpb::Scope, asks: &[(NaiveDate, Vec<Vec<String>>)]) -> Result<Vec<BeschutInGroups>, ServiceError> {
+    /// For the beschut service: of each group of persons named for a date
+    /// (by their places in `named`), those employed beschut on it per
+    /// werkladder step, and the scope's beschut figures on it (for the
+    /// fte). The named persons' contracts are read in one pass over the
+    /// span of the dates (everybody's, when they are more than a list's
+    /// worth), the scope's in another unless the scope is the partnership,
+    /// whose contracts are everybody's.
+    pub async fn beschut_in_groups(&self, scope: &cpb::Scope, named: &Named, asks: &[(NaiveDate, Vec<Vec<u32>>)]) -> Result<Vec<BeschutInGroups>, ServiceError> {
         let (Some(first), Some(last)) = (asks.iter().map(|a| a.0).min(), asks.iter().map(|a| a.0).max()) else { return Ok(Vec::new()) };
         let span = Period { first, last };
         let codes = self.codes(scope).await?;
         // Those named, if few enough to ask the store for by name; for the
         // partnership every contract is read (they are all in scope).
-        let named: Option<Vec<String>> = match &codes {
+        let by_name: Option<Vec<String>> = match &codes {
             None => None,
             Some(_) => {
-                let named: HashSet<&str> = asks.iter().flat_map(|(_, groups)| groups.iter().flatten().map(String::as_str)).collect();
-                (named.len() <= partnership_platform::store::JSON_LIST).then(|| named.into_iter().map(str::to_owned).collect())
+                let persons: Vec<&str> = named.persons().collect();
+                (persons.len() <= partnership_platform::store::JSON_LIST).then(|| persons.into_iter().map(str::to_owned).collect())
             }
         };
-        let everyone = named.is_none();
-        let (contracts, steps) = self.beschut_contracts(None, named.as_deref(), span).await?;
+        let everyone = by_name.is_none();
+        let (contracts, steps) = self.beschut_contracts(None, by_name.as_deref(), span).await?;
         // The scope's own contracts (with their steps, if read apart):
         // among everybody's if those were read.
         let of_scope = match &codes {
@@ -170,7 +171,7 @@ impl Employment {
                     None => figures::beschut_of(&employed),
                     Some((contracts, own_steps)) => figures::beschut(contracts, own_steps.as_ref().unwrap_or(&steps), *on),
                 };
-                BeschutInGroups { on: *on, groups: figures::beschut_in_groups(&employed, groups), in_scope }
+                BeschutInGroups { on: *on, groups: figures::beschut_in_groups(&employed, named, groups), in_scope }
             })
             .collect())
     }

@@ -373,24 +373,70 @@ pub fn beschut_employees<'a>(
         .collect()
 }
 
-/// Of each group of persons, those among `employees` (employed beschut on
-/// one date), per werkladder step: every step, in order, zeros included.
-/// A person named twice in a group counts once. The groups are looked up
-/// in the employees, not the other way round: at national volume a group
-/// names ~250,000 persons, and a lookup costs less than building a set.
-pub fn beschut_in_groups<S: AsRef<str>>(employees: &[BeschutEmployee], groups: &[Vec<S>]) -> Vec<Vec<(WerkladderStep, u64)>> {
-    // Each employee's step, and the last group that counted them.
-    let mut employed: foldhash::HashMap<&str, (WerkladderStep, Option<usize>)> =
-        employees.iter().map(|e| (e.candidate_id.as_str(), (e.step, None))).collect();
+/// The persons a caller names, each by a place in one list for all its
+/// groups and dates: at national volume a report's three dates name the
+/// same ~250,000 persons each, so each id travels and is hashed once. A
+/// person named at several places is one person.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// Each person's first place.
+    places: foldhash::HashMap<String, u32>,
+    /// Each place's person, by their first place.
+    first_place: Vec<u32>,
+}
+
+impl Named {
+    pub fn new(ids: Vec<String>) -> Self {
+        let mut named = Self { places: foldhash::HashMap::default(), first_place: Vec::with_capacity(ids.len()) };
+        named.places.reserve(ids.len());
+        for (place, id) in ids.into_iter().enumerate() {
+            let first = *named.places.entry(id).or_insert(place as u32);
+            named.first_place.push(first);
+        }
+        named
+    }
+
+    /// How many places.
+    pub fn len(&self) -> usize {
+        self.first_place.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first_place.is_empty()
+    }
+
+    /// Every person named, each once, in no particular order.
+    pub fn persons(&self) -> impl Iterator<Item = &str> {
+        self.places.keys().map(String::as_str)
+    }
+}
+
+/// Of each group of persons (places in `named`), those among `employees`
+/// (employed beschut on one date), per werkladder step: every step, in
+/// order, zeros included. A person named twice in a group counts once.
+/// The employees are looked up among the named, not the other way round:
+/// there are fewer of them, and a group is then walked by place, without
+/// hashing an id. A place beyond the list names nobody.
+pub fn beschut_in_groups(employees: &[BeschutEmployee], named: &Named, groups: &[Vec<u32>]) -> Vec<Vec<(WerkladderStep, u64)>> {
+    // The step of each person named (at their first place) who is employed.
+    let mut step_at: Vec<Option<WerkladderStep>> = vec![None; named.len()];
+    for e in employees {
+        if let Some(&place) = named.places.get(e.candidate_id.as_str()) {
+            step_at[place as usize] = Some(e.step);
+        }
+    }
+    // The last group that counted the person at a first place.
+    let mut counted_in: Vec<usize> = vec![usize::MAX; named.len()];
     groups
         .iter()
         .enumerate()
         .map(|(g, group)| {
-            let counted = group.iter().filter_map(|id| {
-                let (step, counted_in) = employed.get_mut(id.as_ref())?;
-                (*counted_in != Some(g)).then(|| {
-                    *counted_in = Some(g);
-                    *step
+            let counted = group.iter().filter_map(|&place| {
+                let first = *named.first_place.get(place as usize)? as usize;
+                let step = step_at[first]?;
+                (counted_in[first] != g).then(|| {
+                    counted_in[first] = g;
+                    step
                 })
             });
             tally(WerkladderStep::ALL, counted)
@@ -500,11 +546,16 @@ mod tests {
         use WerkladderStep::*;
         let employee = |id: &str, step| BeschutEmployee { candidate_id: id.to_owned(), step, hours_per_week: Decimal::from(20) };
         let employees = [employee("p1", WerkenBinnenIbn), employee("p2", WerkenOpLocatie), employee("p3", WerkenBinnenIbn)];
-        let groups = vec![vec!["p1", "p2", "p1", "nobody"], vec!["p2", "p3"], vec![]];
-        let counted = beschut_in_groups(&employees, &groups);
+        // p1 is named at two places, and twice at one of them.
+        let named = Named::new(["p1", "p2", "p1", "nobody", "p3"].map(str::to_owned).to_vec());
+        let groups = vec![vec![0, 1, 2, 3, 0], vec![1, 4, 99], vec![]];
+        let counted = beschut_in_groups(&employees, &named, &groups);
         let n = |g: usize, step| counted[g].iter().find(|(s, _)| *s == step).map(|(_, n)| *n).unwrap();
         assert_eq!((n(0, WerkenBinnenIbn), n(0, WerkenOpLocatie), n(0, ZelfstandigWerkenOpLocatie)), (1, 1, 0), "p1 named twice, once counted");
-        assert_eq!((n(1, WerkenBinnenIbn), n(1, WerkenOpLocatie)), (1, 1), "p2 counted again in another group");
+        assert_eq!((n(1, WerkenBinnenIbn), n(1, WerkenOpLocatie)), (1, 1), "p2 counted again in another group; 99 names nobody");
+        let mut persons: Vec<&str> = named.persons().collect();
+        persons.sort();
+        assert_eq!(persons, ["nobody", "p1", "p2", "p3"]);
         assert!(counted[2].iter().all(|(_, n)| *n == 0));
         assert_eq!(counted[2].len(), WerkladderStep::ALL.len(), "every step, zeros included");
     }
