@@ -45,13 +45,16 @@ impl Beschut {
         // request's contracts on its own connection.
         let mut requests = Vec::new();
         for batch in batches(&named, NAMED_PER_ASK) {
-            let mut ask = Ask::default();
-            let asked = dates[batch.clone()].iter().zip(&groups[batch]).map(|(&on, groups)| epb::BeschutGroupsOn {
-                on: Some(partnership_platform::dates::to_proto(on)),
-                groups: groups.iter().map(|ids| ask.group(ids)).collect(),
-            });
-            let asked: Vec<epb::BeschutGroupsOn> = asked.collect();
-            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asked, named: ask.named };
+            let mut persons = Ask::default();
+            let asked = dates[batch.clone()]
+                .iter()
+                .zip(&groups[batch])
+                .map(|(&on, groups)| epb::BeschutGroupsOn {
+                    on: Some(partnership_platform::dates::to_proto(on)),
+                    groups: groups.iter().map(|ids| persons.group(ids)).collect(),
+                })
+                .collect();
+            let ask = epb::CountBeschutEmployeesRequest { scope: Some(scope.clone()), dates: asked, named: persons.named };
             let mut employment = self.employment.clone();
             requests.push(async move {
                 let answer = employment.count_beschut_employees(peer::request(ask, peer::DEFAULT_DEADLINE)).await;
@@ -116,7 +119,7 @@ impl Beschut {
 
 /// The most places named in the groups of one request to employment. Each
 /// person travels once (about 40 bytes), each place as a number (up to 5):
-/// however many the same persons, at most about 50 MB, within what it
+/// however many the same persons, at most about 55 MB, within what it
 /// takes (64 MiB). At national volume one date names about 300,000 places
 /// of ~250,000 persons, mostly the same on every date: a report's three
 /// dates go in one request of about 15 MB.

@@ -578,16 +578,15 @@ impl pb::employment_service_server::EmploymentService for EmploymentApi {
 }
 
 /// The persons named and the dates and groups of a
-/// [`pb::CountBeschutEmployeesRequest`]: 1 to 12 dates, each with a day;
-/// no empty id; every place within `named`. A group's ids join the named
-/// persons at places of their own.
-fn beschut_asks(v: &mut Violations, named: Vec<String>, asked: Vec<pb::BeschutGroupsOn>) -> (Named, Vec<(NaiveDate, Vec<Vec<u32>>)>) {
+/// [`pb::CountBeschutEmployeesRequest`]: 1 to [`dates::MAX_DATES`] dates,
+/// each with its date; no empty id; every place within `named`. A group's
+/// ids join the named persons at places of their own.
+fn beschut_asks(v: &mut Violations, mut named: Vec<String>, asked: Vec<pb::BeschutGroupsOn>) -> (Named, Vec<(NaiveDate, Vec<Vec<u32>>)>) {
     v.check(dates::how_many("dates", asked.len()));
     if let Some(k) = named.iter().position(|id| id.trim().is_empty()) {
         v.add(format!("named[{k}]"), "a candidate id is required");
     }
     let places = named.len();
-    let mut named = named;
     let mut asks = Vec::with_capacity(asked.len());
     for (i, ask) in asked.into_iter().enumerate() {
         let on = v.check(dates::required(&format!("dates[{i}].on"), ask.on.as_ref()));

@@ -493,8 +493,9 @@ pub async fn lks_groups(
     facts(&mut sql);
     sql.push(" FROM contracts c WHERE 1 = 1");
     lks_contracts(&mut sql);
-    // CROSS JOIN: SQLite walks the measurements and looks each contract up
-    // by its key, instead of the other way round.
+    // CROSS JOIN: SQLite walks the loonwaarde measurements (their own
+    // index, `development_loonwaarde`: the kind a literal) and looks each
+    // contract up by its key, instead of the other way round.
     sql.push(" UNION ALL SELECT DISTINCT c.hr_contract_id AS measured,");
     facts(&mut sql);
     sql.push(" FROM development_events e CROSS JOIN contracts c WHERE c.hr_contract_id = e.hr_contract_id AND e.kind = 'LOONWAARDE'");
