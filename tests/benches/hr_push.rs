@@ -2,7 +2,8 @@
 //! 100,000 contracts, and how long the same push takes again (the
 //! idempotent path: every contract unchanged), with their ratio measured in
 //! the same run, and a push in which 1% changed; then a push of 100,000
-//! other contracts and its repeat with two calls under way at once.
+//! other contracts and its repeat with two calls under way at once; then
+//! 100,000 more and their repeat over one `PushContractBatches` stream.
 //!
 //! `cargo bench -p partnership-e2e --bench hr_push` (release build; the
 //! suite runs in-process on SQLite, outbox delivery paused so only the push
@@ -44,6 +45,11 @@ async fn timed_push(hr: &Hr, contracts: &[pb::ContractInput], in_flight: usize) 
     let started = Timed::start();
     let answers = hr.push_in_flight(contracts, 10_000, in_flight).await;
     let elapsed = started.stop();
+    (elapsed, totals(&answers))
+}
+
+/// Created, updated, unchanged and rejected, over all answers.
+fn totals(answers: &[pb::PushContractsResponse]) -> [i64; 4] {
     let mut totals = [0i64; 4];
     for a in answers {
         totals[0] += i64::from(a.created);
@@ -51,7 +57,16 @@ async fn timed_push(hr: &Hr, contracts: &[pb::ContractInput], in_flight: usize) 
         totals[2] += i64::from(a.unchanged);
         totals[3] += i64::from(a.rejected);
     }
-    (elapsed, totals)
+    totals
+}
+
+/// The push over one `PushContractBatches` stream, 10,000 a batch.
+async fn timed_stream(hr: &Hr, contracts: &[pb::ContractInput]) -> (Timed, [i64; 4]) {
+    let started = Timed::start();
+    let (answers, ended) = hr.push_stream(contracts, 10_000).await;
+    let elapsed = started.stop();
+    assert!(ended.is_none(), "the stream failed: {ended:?}");
+    (elapsed, totals(&answers))
 }
 
 /// Wall time and the CPU this process (HR and the suite) used meanwhile.
@@ -128,6 +143,14 @@ async fn main() {
     report(&format!("first push, {in_flight} calls at once"), also.len(), &first2, totals);
     let (again2, totals) = timed_push(&hr, &also, in_flight).await;
     report(&format!("again, {in_flight} calls at once"), also.len(), &again2, totals);
+    // And 100,000 more over one PushContractBatches stream: each batch is
+    // planned while the one before it is written, and answered in order.
+    let streamed: Vec<pb::ContractInput> = (2 * n + 1..=3 * n).map(|k| contract(k, 32)).collect();
+    import_candidates(&mut intake, 2 * n + 1, n, "GM0828").await;
+    let (first3, totals) = timed_stream(&hr, &streamed).await;
+    report("first push, one stream", streamed.len(), &first3, totals);
+    let (again3, totals) = timed_stream(&hr, &streamed).await;
+    report("again, one stream", streamed.len(), &again3, totals);
     // The part of the repeat that is intake's: resolving the BSNs.
     let started = Timed::start();
     let bsns: Vec<String> = (1..=n).map(bsn).collect();
@@ -148,6 +171,11 @@ async fn main() {
         third.secs() / first.secs(),
         first2.secs() / first.secs(),
         again2.secs() / again.secs()
+    );
+    println!(
+        "ratio one stream / 1 call at a time: first {:.2}, again {:.2}",
+        first3.secs() / first.secs(),
+        again3.secs() / again.secs()
     );
     suite.suite.stop().await.expect("clean shutdown");
 }

@@ -40,6 +40,7 @@ const MATRIX: &[(&str, &[Kind])] = &[
     ("partnership.intake.v1.IntakeService/CountPluspakketRegistrations", &[M, D, P, A]),
     // employment: HR pushes contracts only
     ("partnership.employment.v1.EmploymentService/PushContracts", &[H, A]),
+    ("partnership.employment.v1.EmploymentService/PushContractBatches", &[H, A]),
     ("partnership.employment.v1.EmploymentService/GetContract", &[M, P, A]),
     ("partnership.employment.v1.EmploymentService/ListContracts", &[M, P, A]),
     ("partnership.employment.v1.EmploymentService/ListTrajectories", &[M, A]),

@@ -462,6 +462,98 @@ async fn pushes_under_way_at_once_store_each_contract_once() {
     assert_eq!((open.len(), persons.len()), (450, 450), "one open trajectory for each of the 450 persons");
 }
 
+#[tokio::test]
+async fn a_stream_of_batches_is_stored_in_order_and_each_batch_audited() {
+    // HR streams six batches. The first creates ten contracts; each of the
+    // next four changes S-01 again (and repeats S-02, creates one more):
+    // a batch is planned while the one before it is written, so these
+    // plans may meet a version written after they read — they must then be
+    // planned again, never stored stale or answered ABORTED. The last
+    // batch holds only an unknown person.
+    let suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 20, "GM0828").await;
+    let persons = candidate_ids(&mut intake, 1, 20).await;
+    let of = |n: u32, hours: u32| {
+        let profile = pw(pb::Doelgroep::NieuwRegulier, pb::Uitstroomprofiel::NietBekend);
+        contract(&format!("S-{n:02}"), n, pb::ContractKind::Pw, "2022-01-01", None, &hours.to_string(), profile)
+    };
+    let batch = |contracts: Vec<pb::ContractInput>| pb::PushContractsRequest { contracts };
+    let mut batches = vec![batch((1..=10).map(|n| of(n, 20)).collect())];
+    batches.extend((1..=4).map(|k| batch(vec![of(1, 20 + k), of(10 + k, 20), of(2, 20)])));
+    batches.push(batch(vec![contract("S-99", 99, pb::ContractKind::Wsw, "2022-01-01", None, "36", None)]));
+    let (answers, ended) = suite.hr().await.push_batches(batches).await;
+    assert!(ended.is_none(), "the stream ends when HR stops sending: {ended:?}");
+    let totals: Vec<[i32; 4]> = answers.iter().map(|a| [a.created, a.updated, a.unchanged, a.rejected]).collect();
+    assert_eq!(totals, [[10, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 1]], "one answer per batch, in order");
+    assert_eq!(answers[5].results[0].field, "bsn");
+
+    let mut employment = suite.employment().await;
+    let s01 = employment.get_contract(pb::GetContractRequest { hr_contract_id: "S-01".into() }).await.unwrap().into_inner();
+    assert_eq!((s01.version, s01.hours_per_week.unwrap().value.as_str(), s01.earlier_versions.len()), (5, "24", 4), "each change once, in order");
+    let stored = employment.list_contracts(pb::ListContractsRequest { page_size: 100, ..Default::default() }).await.unwrap().into_inner().contracts;
+    assert_eq!(stored.len(), 14);
+    let open = employment
+        .list_trajectories(pb::ListTrajectoriesRequest { page_size: 100, open_only: true, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .trajectories;
+    assert_eq!(open.len(), 14, "one trajectory per new PW dienstverband");
+
+    // One record per batch, naming that batch's persons only.
+    let mut log = partnership_proto::audit::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(Service::Employment).await);
+    let records = log.list_audit_records(partnership_proto::audit::ListAuditRecordsRequest::default()).await.unwrap().into_inner().records;
+    let mut named: Vec<Vec<String>> = records
+        .iter()
+        .filter(|r| r.operation.ends_with("/PushContractBatches"))
+        .map(|r| {
+            assert_eq!(r.status_code, 0);
+            let mut ids = r.data_subject_ids.clone();
+            ids.sort();
+            ids
+        })
+        .collect();
+    named.sort_by_key(|ids| (ids.len(), ids.clone()));
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    let mut expected: Vec<Vec<String>> = vec![Vec::new(), sorted(persons[..10].to_vec())];
+    expected.extend((1..=4).map(|k| sorted(vec![persons[0].clone(), persons[1].clone(), persons[9 + k].clone()])));
+    expected.sort_by_key(|ids| (ids.len(), ids.clone()));
+    assert_eq!(named, expected);
+}
+
+#[tokio::test]
+async fn a_bad_batch_ends_the_stream_and_keeps_the_batches_answered_before_it() {
+    let suite = spawn_suite_with(|config| config.employment.deliver_outbox = false).await;
+    let mut intake = suite.intake().await;
+    import_candidates(&mut intake, 1, 3, "GM0828").await;
+    let wsw = |id: &str, n: u32| contract(id, n, pb::ContractKind::Wsw, "2022-01-01", None, "36", None);
+    let too_many: Vec<pb::ContractInput> = (0..10_001).map(|n| wsw(&format!("X-{n}"), 1)).collect();
+    let batches = vec![
+        pb::PushContractsRequest { contracts: vec![wsw("A-1", 1)] },
+        pb::PushContractsRequest { contracts: too_many },
+        pb::PushContractsRequest { contracts: vec![wsw("A-3", 3)] },
+    ];
+    let (answers, ended) = suite.hr().await.push_batches(batches).await;
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].created, 1);
+    let status = ended.expect("the oversized batch ends the stream");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(bad_fields(&status), ["contracts"]);
+    let mut employment = suite.employment().await;
+    let stored = employment.list_contracts(pb::ListContractsRequest::default()).await.unwrap().into_inner().contracts;
+    let ids: Vec<&str> = stored.iter().map(|c| c.hr_contract_id.as_str()).collect();
+    assert_eq!(ids, ["A-1"], "nothing of the bad batch, nor of the batch after it");
+    let mut log = partnership_proto::audit::audit_log_service_client::AuditLogServiceClient::new(suite.admin_channel(Service::Employment).await);
+    let records = log.list_audit_records(partnership_proto::audit::ListAuditRecordsRequest::default()).await.unwrap().into_inner().records;
+    let mut codes: Vec<i32> = records.iter().filter(|r| r.operation.ends_with("/PushContractBatches")).map(|r| r.status_code).collect();
+    codes.sort();
+    assert_eq!(codes, [0, tonic::Code::InvalidArgument as i32], "the answered batch and the refused one");
+}
+
 /// The DVB_IBN entries in a registration's effective history.
 async fn dvb_ibn_entries(intake: &mut ipb::intake_service_client::IntakeServiceClient<partnership_e2e::Authed>, id: &str) -> Vec<ipb::StatusEntry> {
     let registration = intake.get_registration(ipb::GetRegistrationRequest { id: id.to_owned() }).await.unwrap().into_inner();

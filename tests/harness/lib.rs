@@ -183,6 +183,31 @@ impl Hr {
         answers.sort_by_key(|(n, _)| *n);
         answers.into_iter().map(|(_, answer)| answer).collect()
     }
+
+    /// Pushes contracts over one `PushContractBatches` stream, a batch per
+    /// message; the answers in order, or the status the stream ended with
+    /// (after the answers before it).
+    pub async fn push_stream(&self, contracts: &[epb::ContractInput], batch: usize) -> (Vec<epb::PushContractsResponse>, Option<tonic::Status>) {
+        let batches: Vec<epb::PushContractsRequest> = contracts.chunks(batch).map(|c| epb::PushContractsRequest { contracts: c.to_vec() }).collect();
+        self.push_batches(batches).await
+    }
+
+    /// Sends these batches over one `PushContractBatches` stream.
+    pub async fn push_batches(&self, batches: Vec<epb::PushContractsRequest>) -> (Vec<epb::PushContractsResponse>, Option<tonic::Status>) {
+        use tokio_stream::StreamExt;
+        let mut answers = Vec::new();
+        let mut stream = match self.employment.clone().push_contract_batches(tokio_stream::iter(batches)).await {
+            Ok(stream) => stream.into_inner(),
+            Err(status) => return (answers, Some(status)),
+        };
+        while let Some(answer) = stream.next().await {
+            match answer {
+                Ok(answer) => answers.push(answer),
+                Err(status) => return (answers, Some(status)),
+            }
+        }
+        (answers, None)
+    }
 }
 
 /// An exact decimal for a request.

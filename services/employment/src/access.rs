@@ -6,7 +6,7 @@
 
 use partnership_platform::audit::Action;
 use partnership_platform::auth::policy::{
-    HR, IBN, PEERS, Policy, RESIDENTS, RESIDENTS_AND_PEERS, changes, figures, reads, restricted,
+    HR, IBN, PEERS, Policy, RESIDENTS, RESIDENTS_AND_PEERS, changes, figures, reads, restricted, streams_changes,
 };
 use partnership_proto::employment::employment_service_server::SERVICE_NAME;
 
@@ -21,6 +21,7 @@ pub const POLICY: Policy = Policy {
     service: SERVICE_NAME,
     rules: &[
         changes("PushContracts", HR, EMPLOYMENT),
+        streams_changes("PushContractBatches", HR, EMPLOYMENT),
         reads("GetContract", RESIDENTS_AND_PEERS, EMPLOYMENT),
         reads("ListContracts", RESIDENTS_AND_PEERS, EMPLOYMENT),
         reads("ListTrajectories", RESIDENTS, DEVELOPMENT),

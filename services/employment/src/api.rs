@@ -7,7 +7,11 @@ use partnership_platform::fields::{self, codes, next_page as next_token, optiona
 use partnership_platform::{ServiceError, Violations, dates, decimals};
 use partnership_proto::common as cpb;
 use partnership_proto::employment as pb;
-use tonic::{Request, Response, Status};
+use futures::Stream;
+use std::pin::Pin;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
 
 use crate::domain::contract::{
     Contract, ContractKind, Doelgroep, Loonwaarde, Loonwaardeklasse, PwClassification, Rejection, SoortPlaatsing,
@@ -15,7 +19,7 @@ use crate::domain::contract::{
 };
 use crate::domain::figures::{Named, Period, Results};
 use crate::domain::trajectory::{ResultGroup, TrajectoryResult, max_end_date};
-use crate::push::{MAX_PUSH, Outcome, Pushed};
+use crate::push::{MAX_PUSH, Outcome, Prepared, Pushed};
 use crate::store::{ActivityRow, ContractFilter, EventRow, ListedContract, TrajectoryFilter, TrajectoryRow};
 use crate::{Development, Employment};
 
@@ -222,40 +226,50 @@ fn check_visible(caller: &Caller, contract: &crate::domain::contract::Contract, 
 impl pb::employment_service_server::EmploymentService for EmploymentApi {
     async fn push_contracts(&self, request: Request<pb::PushContractsRequest>) -> ApiResult<pb::PushContractsResponse> {
         let caller = Caller::of(&request)?;
-        let contracts = request.into_inner().contracts;
-        if contracts.len() > MAX_PUSH {
-            let why = format!("holds {} contracts; at most {MAX_PUSH} per push", contracts.len());
-            return Err(ServiceError::invalid("contracts", why).into());
-        }
-        let items = contracts
-            .iter()
-            .map(|input| {
-                let id = input.hr_contract_id.trim().to_owned();
-                let decoded = match required_text("hr_contract_id", &id) {
-                    Err(e) => Err(Rejection::new("hr_contract_id", e.violations()[0].description.clone())),
-                    Ok(_) => decode_contract(input),
-                };
-                (id, decoded)
-            })
-            .collect();
+        let items = decoded_batch(&request.into_inner().contracts)?;
         let pushed = self.employment.push(items, Some(&caller)).await?;
-        let mut response = pb::PushContractsResponse::default();
-        for (hr_contract_id, outcome) in pushed.outcomes {
-            let (code, field, reason) = match outcome {
-                Outcome::Created => (pb::ContractOutcome::Created, String::new(), String::new()),
-                Outcome::Updated => (pb::ContractOutcome::Updated, String::new(), String::new()),
-                Outcome::Unchanged => (pb::ContractOutcome::Unchanged, String::new(), String::new()),
-                Outcome::Rejected(r) => (pb::ContractOutcome::Rejected, r.field, r.reason),
-            };
-            match code {
-                pb::ContractOutcome::Created => response.created += 1,
-                pb::ContractOutcome::Updated => response.updated += 1,
-                pb::ContractOutcome::Unchanged => response.unchanged += 1,
-                _ => response.rejected += 1,
+        Ok(Response::new(push_response(pushed.outcomes)))
+    }
+
+    type PushContractBatchesStream = Pin<Box<dyn Stream<Item = Result<pb::PushContractsResponse, Status>> + Send + 'static>>;
+
+    /// Two stages, each a task: the first reads, decodes, resolves and
+    /// plans each batch; the second writes them in order and answers. A
+    /// batch is planned while the one before it is written.
+    async fn push_contract_batches(
+        &self,
+        request: Request<Streaming<pb::PushContractsRequest>>,
+    ) -> ApiResult<Self::PushContractBatchesStream> {
+        let caller = Caller::of(&request)?;
+        let mut inbound = request.into_inner();
+        let (answers, answered) = tokio::sync::mpsc::channel(2);
+        let (planned, mut to_write) = tokio::sync::mpsc::channel::<Result<StreamedBatch, Status>>(1);
+        let employment = self.employment.clone();
+        tokio::spawn(async move {
+            while let Some(batch) = inbound.next().await {
+                let next = match batch {
+                    Ok(batch) => Ok(StreamedBatch::prepare(&employment, &caller, batch.contracts).await),
+                    Err(status) => Err(status),
+                };
+                if planned.send(next).await.is_err() {
+                    break;
+                }
             }
-            response.results.push(pb::ContractResult { hr_contract_id, outcome: code as i32, field, reason });
-        }
-        Ok(Response::new(response))
+        });
+        let employment = self.employment.clone();
+        tokio::spawn(async move {
+            while let Some(next) = to_write.recv().await {
+                let answer = match next {
+                    Ok(batch) => batch.store(&employment).await.map(push_response),
+                    Err(status) => Err(status),
+                };
+                let failed = answer.is_err();
+                if answers.send(answer).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(answered))))
     }
 
     async fn get_contract(&self, request: Request<pb::GetContractRequest>) -> ApiResult<pb::Contract> {
@@ -644,6 +658,101 @@ fn measurement((date, percent): &(NaiveDate, rust_decimal::Decimal)) -> pb::Loon
     pb::LoonwaardeMeasurement {
         effective_date: Some(dates::to_proto(*date)),
         measured_percent: Some(decimals::to_proto(*percent)),
+    }
+}
+
+/// The contracts of one push, each decoded or rejected; more than
+/// [`MAX_PUSH`] is refused whole.
+fn decoded_batch(contracts: &[pb::ContractInput]) -> Result<Vec<(String, Result<Pushed, Rejection>)>, ServiceError> {
+    if contracts.len() > MAX_PUSH {
+        let why = format!("holds {} contracts; at most {MAX_PUSH} per push", contracts.len());
+        return Err(ServiceError::invalid("contracts", why));
+    }
+    Ok(contracts
+        .iter()
+        .map(|input| {
+            let id = input.hr_contract_id.trim().to_owned();
+            let decoded = match required_text("hr_contract_id", &id) {
+                Err(e) => Err(Rejection::new("hr_contract_id", e.violations()[0].description.clone())),
+                Ok(_) => decode_contract(input),
+            };
+            (id, decoded)
+        })
+        .collect())
+}
+
+/// The answer to a push: one result per contract, and the totals.
+fn push_response(outcomes: Vec<(String, Outcome)>) -> pb::PushContractsResponse {
+    let mut response = pb::PushContractsResponse::default();
+    for (hr_contract_id, outcome) in outcomes {
+        let (code, field, reason) = match outcome {
+            Outcome::Created => (pb::ContractOutcome::Created, String::new(), String::new()),
+            Outcome::Updated => (pb::ContractOutcome::Updated, String::new(), String::new()),
+            Outcome::Unchanged => (pb::ContractOutcome::Unchanged, String::new(), String::new()),
+            Outcome::Rejected(r) => (pb::ContractOutcome::Rejected, r.field, r.reason),
+        };
+        match code {
+            pb::ContractOutcome::Created => response.created += 1,
+            pb::ContractOutcome::Updated => response.updated += 1,
+            pb::ContractOutcome::Unchanged => response.unchanged += 1,
+            _ => response.rejected += 1,
+        }
+        response.results.push(pb::ContractResult { hr_contract_id, outcome: code as i32, field, reason });
+    }
+    response
+}
+
+/// One batch of a `PushContractBatches` stream, prepared (or why not) and
+/// waiting for its write; audited as a call of its own.
+struct StreamedBatch {
+    contracts: Vec<pb::ContractInput>,
+    /// The stream's caller, for a batch prepared again.
+    stream: Caller,
+    /// This batch's caller: its persons and its audit record.
+    caller: Caller,
+    prepared: Result<Prepared, ServiceError>,
+}
+
+impl StreamedBatch {
+    async fn prepare(employment: &Employment, stream: &Caller, contracts: Vec<pb::ContractInput>) -> Self {
+        let caller = stream.batch();
+        let prepared = match decoded_batch(&contracts) {
+            Ok(items) => employment.prepare(items, Some(&caller)).await,
+            Err(err) => Err(err),
+        };
+        Self { contracts, stream: stream.clone(), caller, prepared }
+    }
+
+    /// Writes the batch. Planned while the batch before it was written, it
+    /// meets a key and fails as ABORTED (storing nothing) if that batch
+    /// changed one of its contracts: it is then planned again on what is
+    /// stored now, and written once more. A batch that fails is audited
+    /// with its error.
+    async fn store(self, employment: &Employment) -> Result<Vec<(String, Outcome)>, Status> {
+        let started = chrono::Utc::now();
+        let written = match self.prepared {
+            Ok(prepared) => employment.store(prepared, Some(&self.caller)).await,
+            Err(err) => Err(err),
+        };
+        let (caller, written) = match written {
+            Err(ServiceError::Aborted(_)) => {
+                let caller = self.stream.batch();
+                let again = match decoded_batch(&self.contracts) {
+                    Ok(items) => employment.push(items, Some(&caller)).await,
+                    Err(err) => Err(err),
+                };
+                (caller, again)
+            }
+            other => (self.caller, other),
+        };
+        match written {
+            Ok(pushed) => Ok(pushed.outcomes),
+            Err(err) => {
+                let status = Status::from(err);
+                caller.audit_batch(caller.subjects(), status.code() as i32, started).await?;
+                Err(status)
+            }
+        }
     }
 }
 

@@ -42,6 +42,16 @@ pub enum Outcome {
     Rejected(Rejection),
 }
 
+/// A batch checked, resolved and planned on read connections: what its
+/// write phase needs ([`Employment::store`]). A batch of a stream is
+/// prepared while the one before it is written; should that one change a
+/// contract this plan saw, the write meets a key and fails as ABORTED,
+/// storing nothing (see [`Employment::store`]).
+pub struct Prepared {
+    plan: Plan,
+    at: String,
+}
+
 /// The answer to a push.
 #[derive(Debug)]
 pub struct PushResult {
@@ -61,6 +71,15 @@ impl Employment {
     /// those candidates are the call's data subjects and its audit record
     /// is committed with the contracts (see `Caller::success_record`).
     pub async fn push(&self, items: Vec<(String, Result<Pushed, Rejection>)>, audited: Option<&Caller>) -> Result<PushResult, ServiceError> {
+        let prepared = self.prepare(items, audited).await?;
+        self.store(prepared, audited).await
+    }
+
+    /// The first phase of a push, which writes nothing: each contract
+    /// checked, the BSNs resolved by intake, what is stored of these
+    /// contracts read, and the writes planned. With `audited`, the
+    /// candidates of the contracts to be stored are noted as its persons.
+    pub async fn prepare(&self, items: Vec<(String, Result<Pushed, Rejection>)>, audited: Option<&Caller>) -> Result<Prepared, ServiceError> {
         let known = self.known_municipalities().await?;
         let mut checked: Vec<(String, Result<Pushed, Rejection>)> = items
             .into_iter()
@@ -100,7 +119,17 @@ impl Employment {
         if let Some(caller) = audited {
             caller.touched_all(checked.iter().filter_map(|(_, i)| i.as_ref().ok().map(|p| p.contract.candidate_id.as_str())));
         }
-        let outcomes = self.store_batch(checked, stored, audited).await?;
+        let at = crate::now();
+        let mut conn = self.db.pool().acquire().await?;
+        let plan = Plan::make(&mut conn, checked, &stored, &at).await?;
+        Ok(Prepared { plan, at })
+    }
+
+    /// The second phase: the planned writes in one transaction, with the
+    /// call's audit record (`audited`, the caller given to
+    /// [`Employment::prepare`]).
+    pub async fn store(&self, prepared: Prepared, audited: Option<&Caller>) -> Result<PushResult, ServiceError> {
+        let outcomes = self.write_plan(prepared, audited).await?;
         self.outbox_wake.notify_one();
         Ok(PushResult { outcomes })
     }
@@ -140,9 +169,9 @@ impl Employment {
         self.scopes.resolve(scope).await
     }
 
-    /// Stores the checked batch in two phases. The plan — what is stored
-    /// now, each contract's outcome, the rows to write — is made on a read
-    /// connection, so another push can hold the one write connection
+    /// Writes a prepared batch. The plan — what is stored now, each
+    /// contract's outcome, the rows to write — was made on a read
+    /// connection, so another push could hold the one write connection
     /// meanwhile; the write phase only writes. A change another push
     /// commits in between cannot be overwritten unseen: a contract planned
     /// as new meets its primary key, a replaced version meets
@@ -151,16 +180,8 @@ impl Employment {
     /// trajectory is decided by the store as the trajectory is written, so
     /// one opened or completed in between counts. The push commits without
     /// waiting for pushes queued behind it (`WriteTx::commit_promptly`).
-    async fn store_batch(
-        &self,
-        items: Vec<(String, Result<Pushed, Rejection>)>,
-        stored: Fingerprints,
-        audited: Option<&Caller>,
-    ) -> Result<Vec<(String, Outcome)>, ServiceError> {
-        let now = crate::now();
-        let mut conn = self.db.pool().acquire().await?;
-        let plan = Plan::make(&mut conn, items, &stored, &now).await?;
-        drop(conn);
+    async fn write_plan(&self, prepared: Prepared, audited: Option<&Caller>) -> Result<Vec<(String, Outcome)>, ServiceError> {
+        let Prepared { plan, at: now } = prepared;
         let mut tx = self.db.begin_write().await?;
         // The changed persons' contracts as they were, for the headcount.
         store::lock_persons(tx.conn(), &plan.changed_persons).await?;

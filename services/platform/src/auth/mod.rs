@@ -226,6 +226,20 @@ impl Caller {
         })
     }
 
+    /// The caller of one batch of a streaming call that audits itself: the
+    /// same principal and jurisdiction, but its own persons touched and its
+    /// own start, so the batch's [`Caller::success_record`] names only
+    /// the batch's persons — and batches prepared while an earlier one is
+    /// still being written do not mix theirs.
+    pub fn batch(&self) -> Caller {
+        let audit = self.audit.as_ref().map(|a| HandlerAudit {
+            started: chrono::Utc::now(),
+            committed: Arc::default(),
+            ..a.clone()
+        });
+        Caller { principal: self.principal.clone(), jurisdiction: self.jurisdiction.clone(), subjects: Arc::default(), audit }
+    }
+
     /// The audit record this call will have if it succeeds — the persons
     /// touched so far, status OK, ending now — for a handler that commits
     /// it in the same transaction as the change it describes: one durable
