@@ -66,13 +66,36 @@ pub const fn months_from_days(version: i64) -> Migration {
     }
 }
 
-type Cell = (&'static str, String, String, String);
+/// Between the parts of a cell's name (figure, part, municipality, key),
+/// none of which holds control characters.
+const SEPARATOR: char = '\u{1f}';
 
 /// What one transaction does to the figures, summed per row before it is
 /// written (one upsert per table, whatever the number of changes).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+///
+/// Kept per cell, named by its four parts joined in one string, and per
+/// day: adding to a cell that is there already allocates nothing (an HR
+/// push adds to the same few hundred cells tens of thousands of times).
+#[derive(Debug, Default, Clone)]
 pub struct Tallies {
-    deltas: BTreeMap<(Cell, NaiveDate), i64>,
+    deltas: BTreeMap<String, BTreeMap<NaiveDate, i64>>,
+    /// The name of the cell being added to, built here to look it up.
+    name: String,
+}
+
+impl PartialEq for Tallies {
+    fn eq(&self, other: &Self) -> bool {
+        self.deltas == other.deltas
+    }
+}
+
+impl Eq for Tallies {}
+
+/// A cell's name: figure, part, municipality and key.
+fn parts(name: &str) -> [&str; 4] {
+    let mut parts = name.splitn(4, SEPARATOR);
+    let mut next = || parts.next().unwrap_or_default();
+    [next(), next(), next(), next()]
 }
 
 impl Tallies {
@@ -82,14 +105,28 @@ impl Tallies {
 
     /// `n` more from `day` on.
     pub fn add(&mut self, figure: &'static str, part: &str, municipality: &str, key: &str, day: NaiveDate, n: i64) {
-        let cell = (figure, part.to_owned(), municipality.to_owned(), key.to_owned());
-        *self.deltas.entry((cell, day)).or_default() += n;
+        self.name.clear();
+        for (i, text) in [figure, part, municipality, key].into_iter().enumerate() {
+            debug_assert!(!text.contains(SEPARATOR), "{text:?} names part of a cell");
+            if i > 0 {
+                self.name.push(SEPARATOR);
+            }
+            self.name.push_str(text);
+        }
+        let days = match self.deltas.get_mut(self.name.as_str()) {
+            Some(days) => days,
+            None => self.deltas.entry(self.name.clone()).or_default(),
+        };
+        *days.entry(day).or_default() += n;
     }
 
     /// Adds what `other` holds.
     pub fn extend(&mut self, other: Tallies) {
-        for (cell, n) in other.deltas {
-            *self.deltas.entry(cell).or_default() += n;
+        for (cell, days) in other.deltas {
+            let mine = self.deltas.entry(cell).or_default();
+            for (day, n) in days {
+                *mine.entry(day).or_default() += n;
+            }
         }
     }
 
@@ -117,18 +154,21 @@ impl Tallies {
 
     /// The rows to add to `tally_days` and `tally_months`.
     pub fn rows(&self) -> [JsonRows; 2] {
-        let mut months: BTreeMap<(&Cell, String), i64> = BTreeMap::new();
-        let mut days = upsert("tally_days", &["figure", "part", "municipality_code", "day", "key", "n"]);
-        for ((cell, day), n) in self.deltas.iter().filter(|(_, n)| **n != 0) {
-            let text = day.to_string();
-            days.push(&[cell.0.into(), (&cell.1).into(), (&cell.2).into(), text.as_str().into(), (&cell.3).into(), (*n).into()]);
-            *months.entry((cell, month_text(*day))).or_default() += n;
-        }
+        let mut by_day = upsert("tally_days", &["figure", "part", "municipality_code", "day", "key", "n"]);
         let mut by_month = upsert("tally_months", &["figure", "part", "municipality_code", "month", "key", "n"]);
-        for ((cell, month), n) in months.iter().filter(|(_, n)| **n != 0) {
-            by_month.push(&[cell.0.into(), (&cell.1).into(), (&cell.2).into(), month.into(), (&cell.3).into(), (*n).into()]);
+        for (name, days) in &self.deltas {
+            let [figure, part, municipality, key] = parts(name);
+            let mut months: BTreeMap<String, i64> = BTreeMap::new();
+            for (day, n) in days.iter().filter(|(_, n)| **n != 0) {
+                let text = day.to_string();
+                by_day.push(&[figure.into(), part.into(), municipality.into(), text.as_str().into(), key.into(), (*n).into()]);
+                *months.entry(month_text(*day)).or_default() += n;
+            }
+            for (month, n) in months.iter().filter(|(_, n)| **n != 0) {
+                by_month.push(&[figure.into(), part.into(), municipality.into(), month.into(), key.into(), (*n).into()]);
+            }
         }
-        [days, by_month]
+        [by_day, by_month]
     }
 
     /// Writes the changes (in the caller's transaction).
@@ -297,7 +337,7 @@ mod tests {
         let mut t = Tallies::new();
         t.span("f", "", "GM1", "k", d("2024-01-10"), Some(d("2024-02-05")), 1);
         t.span("f", "", "GM1", "k", d("2024-02-05"), Some(d("2024-02-05")), 1);
-        assert_eq!(t.deltas.len(), 2);
+        assert_eq!(t.deltas.values().map(BTreeMap::len).sum::<usize>(), 2);
         // Taken back: nothing left to write.
         t.span("f", "", "GM1", "k", d("2024-01-10"), Some(d("2024-02-05")), -1);
         let [days, months] = t.rows();
