@@ -396,10 +396,11 @@ pub async fn load(plan: &Plan, clients: &mut Clients) -> anyhow::Result<Vec<Stri
         }
     }
 
-    // HR pushes the contracts.
+    // HR pushes the contracts, 10,000 a batch over one stream.
     let contracts: Vec<epb::ContractInput> = plan.contracts.iter().map(contract_input).collect();
-    for chunk in contracts.chunks(10_000) {
-        let answer = clients.employment.push_contracts(req(epb::PushContractsRequest { contracts: chunk.to_vec() })).await?.into_inner();
+    let batches: Vec<epb::PushContractsRequest> = contracts.chunks(10_000).map(|c| epb::PushContractsRequest { contracts: c.to_vec() }).collect();
+    let mut answers = clients.employment.push_contract_batches(tokio_stream::iter(batches)).await.context("push")?.into_inner();
+    while let Some(answer) = answers.message().await? {
         anyhow::ensure!(answer.rejected == 0, "contracts rejected: {:?}", answer.results.iter().find(|r| r.outcome == epb::ContractOutcome::Rejected as i32));
     }
     said.push(format!("{} contracts pushed", contracts.len()));
